@@ -1,0 +1,1 @@
+"""Building blocks every service uses: settings, persistence, messaging, gRPC, telemetry (no domain logic)."""
