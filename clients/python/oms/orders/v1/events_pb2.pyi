@@ -1,0 +1,87 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from oms.common.v1 import common_pb2 as _common_pb2
+from oms.orders.v1 import orders_pb2 as _orders_pb2
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class OrderCreated(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _orders_pb2.Order
+    def __init__(self, order: _Optional[_Union[_orders_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class OrderPaid(_message.Message):
+    __slots__ = ("order_id", "payment_id", "paid_amount", "paid_at", "customer_id", "channel")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAID_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    PAID_AT_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    payment_id: str
+    paid_amount: _common_pb2.Money
+    paid_at: _timestamp_pb2.Timestamp
+    customer_id: str
+    channel: _orders_pb2.Channel
+    def __init__(self, order_id: _Optional[str] = ..., payment_id: _Optional[str] = ..., paid_amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., paid_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., customer_id: _Optional[str] = ..., channel: _Optional[_Union[_orders_pb2.Channel, str]] = ...) -> None: ...
+
+class OrderStatusChanged(_message.Message):
+    __slots__ = ("order_id", "from_status", "to_status", "changed_at", "actor", "reason", "tracking_number", "resume_status")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_STATUS_FIELD_NUMBER: _ClassVar[int]
+    TO_STATUS_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    RESUME_STATUS_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    from_status: _orders_pb2.OrderStatus
+    to_status: _orders_pb2.OrderStatus
+    changed_at: _timestamp_pb2.Timestamp
+    actor: _common_pb2.Actor
+    reason: str
+    tracking_number: str
+    resume_status: _orders_pb2.OrderStatus
+    def __init__(self, order_id: _Optional[str] = ..., from_status: _Optional[_Union[_orders_pb2.OrderStatus, str]] = ..., to_status: _Optional[_Union[_orders_pb2.OrderStatus, str]] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., reason: _Optional[str] = ..., tracking_number: _Optional[str] = ..., resume_status: _Optional[_Union[_orders_pb2.OrderStatus, str]] = ...) -> None: ...
+
+class OrderCancelled(_message.Message):
+    __slots__ = ("order_id", "from_status", "reason", "cancelled_at", "actor", "payment_id")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CANCELLED_AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    from_status: _orders_pb2.OrderStatus
+    reason: str
+    cancelled_at: _timestamp_pb2.Timestamp
+    actor: _common_pb2.Actor
+    payment_id: str
+    def __init__(self, order_id: _Optional[str] = ..., from_status: _Optional[_Union[_orders_pb2.OrderStatus, str]] = ..., reason: _Optional[str] = ..., cancelled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., payment_id: _Optional[str] = ...) -> None: ...
+
+class OrderFlagged(_message.Message):
+    __slots__ = ("order_id", "reason", "detail", "flagged_at", "resume_status", "total", "expected_total")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    FLAGGED_AT_FIELD_NUMBER: _ClassVar[int]
+    RESUME_STATUS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    reason: str
+    detail: str
+    flagged_at: _timestamp_pb2.Timestamp
+    resume_status: _orders_pb2.OrderStatus
+    total: _common_pb2.Money
+    expected_total: _common_pb2.Money
+    def __init__(self, order_id: _Optional[str] = ..., reason: _Optional[str] = ..., detail: _Optional[str] = ..., flagged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resume_status: _Optional[_Union[_orders_pb2.OrderStatus, str]] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., expected_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
