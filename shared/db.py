@@ -1,0 +1,187 @@
+"""Database access: the async engine and the unit of work (transaction, outbox writes, idempotency)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Self, TypeVar
+
+from google.protobuf import any_pb2, message
+from google.protobuf.timestamp_pb2 import Timestamp
+from oms.events.v1 import events_pb2
+from opentelemetry import propagate
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from shared.context import current_call
+from shared.kernel import codec
+from shared.kernel.errors import Aborted, FieldViolation, InvalidArgument
+from shared.kernel.ids import new_id
+from shared.settings import ServiceSettings
+from shared.tables import idempotency_keys, outbox
+
+R = TypeVar("R")
+
+OUTBOX_CHANNEL = "oms_outbox"
+
+
+def create_engine(settings: ServiceSettings) -> AsyncEngine:
+    """An asyncpg-backed engine with a pool sized for one service process."""
+    return create_async_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=False,
+        connect_args={"server_settings": {"application_name": f"oms-{settings.service_name}", "timezone": "UTC"}},
+    )
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def envelope_for(
+    event: message.Message, *, source: str, aggregate_type: str, aggregate_id: str, now: datetime
+) -> events_pb2.EventEnvelope:
+    """Wrap an integration event with its id, type, time, trace context and request id."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    payload = any_pb2.Any()
+    payload.Pack(event)
+    occurred_at = Timestamp()
+    occurred_at.FromDatetime(now)
+    return events_pb2.EventEnvelope(
+        id=new_id(),
+        type=event.DESCRIPTOR.full_name,
+        source=source,
+        occurred_at=occurred_at,
+        traceparent=carrier.get("traceparent", ""),
+        tracestate=carrier.get("tracestate", ""),
+        request_id=current_call.get().request_id,
+        aggregate_type=aggregate_type,
+        aggregate_id=aggregate_id,
+        payload=payload,
+    )
+
+
+class UnitOfWork:
+    """One database transaction: rolls back unless committed; writes emitted events to the outbox on commit.
+
+    Subclasses attach repositories in ``_open`` (called with ``self.session`` ready).
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, source: str, stream: str) -> None:
+        self._sessions = sessions
+        self.source = source
+        self.stream = stream
+        self.session: AsyncSession
+        self._pending: list[events_pb2.EventEnvelope] = []
+        self._claimed_request: str | None = None
+        self._committed = False
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessions()
+        await self.session.begin()
+        self._pending = []
+        self._claimed_request = None
+        self._committed = False
+        self._open()
+        return self
+
+    def _open(self) -> None:
+        """Attach repositories to ``self.session``; the base has none."""
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        try:
+            if not self._committed:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        if self._pending:
+            await self.session.execute(
+                insert(outbox),
+                [
+                    {
+                        "id": envelope.id,
+                        "stream": self.stream,
+                        "event_type": envelope.type,
+                        "aggregate_id": envelope.aggregate_id,
+                        "envelope": envelope.SerializeToString(),
+                    }
+                    for envelope in self._pending
+                ],
+            )
+            await self.session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
+        await self.session.commit()
+        self._committed = True
+        self._pending = []
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+        self._pending = []
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        """Run a Core statement in this transaction."""
+        return await self.session.execute(statement, parameters)
+
+    def emit(self, *events: message.Message, aggregate_type: str, aggregate_id: str) -> None:
+        """Queue integration events; they reach the outbox in this transaction at commit."""
+        now = utc_now()
+        self._pending.extend(
+            envelope_for(e, source=self.source, aggregate_type=aggregate_type, aggregate_id=aggregate_id, now=now)
+            for e in events
+        )
+
+    async def replay(self, command: Any, result_type: type[R]) -> R | None:
+        """Claim ``command.request_id`` for this transaction, or return the result it already produced.
+
+        A concurrent duplicate blocks on the claim until the first transaction ends: if it committed, the
+        duplicate gets its result; if it rolled back, the duplicate takes the claim and runs.
+        """
+        request_id = getattr(command, "request_id", "")
+        if not request_id:
+            raise InvalidArgument.field("request_id", "is required (the idempotency key of a mutating call)")
+        operation = type(command).__name__
+        fingerprint = codec.fingerprint(command)
+        claimed = await self.session.execute(
+            text(
+                "INSERT INTO idempotency_keys (request_id, operation, fingerprint) VALUES (:r, :o, :f)"
+                " ON CONFLICT (request_id) DO NOTHING RETURNING request_id"
+            ),
+            {"r": request_id, "o": operation, "f": fingerprint},
+        )
+        if claimed.first() is not None:
+            self._claimed_request = request_id
+            return None
+        row = (
+            await self.session.execute(
+                select(idempotency_keys.c.operation, idempotency_keys.c.fingerprint, idempotency_keys.c.result)
+                .where(idempotency_keys.c.request_id == request_id)
+            )
+        ).one()
+        if row.operation != operation or row.fingerprint != fingerprint:
+            raise InvalidArgument(
+                f"request_id {request_id} was already used with other arguments",
+                reason="IDEMPOTENCY_KEY_REUSED",
+                violations=[FieldViolation("request_id", "was already used with other arguments")],
+            )
+        if row.result is None:
+            raise Aborted(f"request {request_id} finished without a recorded result; retry with a new id")
+        return codec.loads(result_type, row.result)
+
+    async def remember(self, command: Any, result: Any) -> None:
+        """Record ``result`` as the answer to ``command.request_id`` (committed with the work)."""
+        request_id = command.request_id
+        if self._claimed_request != request_id:
+            raise RuntimeError("remember() needs a replay() claim of the same request in this unit of work")
+        await self.session.execute(
+            update(idempotency_keys)
+            .where(idempotency_keys.c.request_id == request_id)
+            .values(result=codec.dumps(result))
+        )
+

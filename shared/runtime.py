@@ -1,0 +1,126 @@
+"""Runs one service process: settings, telemetry, migrations, connections, the gRPC server, background
+tasks (the outbox relay among them), and a graceful stop on SIGTERM or SIGINT.
+
+Every ``services/<ctx>/__main__.py`` is ``run("<ctx>", build, Settings)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from prometheus_client import start_http_server
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.db import UnitOfWork, create_engine, session_factory
+from shared.grpc.server import ServiceDefinition, build_server, set_serving
+from shared.messaging import OutboxRelay
+from shared.migrations import migrate
+from shared.settings import ServiceSettings
+from shared.telemetry import configure_telemetry
+
+log = logging.getLogger(__name__)
+
+S = TypeVar("S", bound=ServiceSettings)
+U = TypeVar("U", bound=UnitOfWork)
+
+
+@dataclass
+class Infrastructure:
+    """The connections a service is built on; created by the runtime (or a test), never at import time."""
+
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    redis: Redis
+
+    @classmethod
+    def connect(cls, settings: ServiceSettings) -> Infrastructure:
+        engine = create_engine(settings)
+        return cls(settings, engine, session_factory(engine), Redis.from_url(settings.redis_url))
+
+    def unit_of_work(self, kind: type[U]) -> Callable[[], U]:
+        """A factory of ``kind`` units of work writing events to this service's stream."""
+        name = self.settings.service_name
+        stream = self.settings.stream_name(name)
+        return lambda: kind(self.sessions, source=name, stream=stream)
+
+    def outbox_relay(self) -> OutboxRelay:
+        return OutboxRelay(self.engine, self.redis, batch_size=self.settings.relay_batch_size)
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+        await self.engine.dispose()
+
+
+Build = Callable[[S, Infrastructure], ServiceDefinition]
+
+
+async def serve(settings: S, build: Build[S], *, stop: asyncio.Event, ready: Callable[[int], None] | None = None) -> None:
+    """Serve until ``stop`` is set: migrate, connect, build, start, then shut down gracefully."""
+    await migrate(settings.database_url, settings.service_name)
+    infrastructure = Infrastructure.connect(settings)
+    definition = build(settings, infrastructure)
+    server, port, health_servicer = build_server(settings, definition)
+    names = [s.name for s in definition.services]
+    tasks: list[asyncio.Task[None]] = []
+    background = list(definition.background)
+    if settings.relay_enabled:
+        background.append(infrastructure.outbox_relay().run)
+    try:
+        await server.start()
+        for job in background:
+            tasks.append(asyncio.create_task(job(stop), name=getattr(job, "__qualname__", "background")))
+        await set_serving(health_servicer, names, True)
+        log.info("%s serving gRPC on %s", settings.service_name, port)
+        if ready is not None:
+            ready(port)
+        stopped = asyncio.ensure_future(stop.wait())
+        done, _ = await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not stopped and task.exception() is not None:
+                log.error("background task %s died", task.get_name(), exc_info=task.exception())
+        stop.set()
+    finally:
+        await set_serving(health_servicer, names, False)
+        await server.stop(settings.shutdown_grace_seconds)
+        stop.set()
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=settings.shutdown_grace_seconds)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        for clean_up in definition.on_stop:
+            await clean_up()
+        await infrastructure.close()
+
+
+def run(context: str, build: Build[S], settings_type: type[S] = ServiceSettings) -> None:  # type: ignore[assignment]
+    """The entry point of ``python -m services.<context>``."""
+    settings = settings_type(service_name=context)
+    logging.basicConfig(
+        level=settings.log_level, format=f"%(asctime)s %(levelname)s {context} %(name)s: %(message)s"
+    )
+    provider = configure_telemetry(context, settings)
+    if settings.metrics_address:
+        host, _, port = settings.metrics_address.rpartition(":")
+        start_http_server(int(port), addr=host or "127.0.0.1")
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await serve(settings, build, stop=stop)
+
+    try:
+        asyncio.run(main())
+    finally:
+        with contextlib.suppress(Exception):
+            provider.shutdown()
