@@ -16,4 +16,5 @@ class CallContext:
     peer: str = ""
 
 
-current_call: ContextVar[CallContext] = ContextVar("oms_current_call", default=CallContext())
+NO_CALL = CallContext()
+current_call: ContextVar[CallContext] = ContextVar("oms_current_call", default=NO_CALL)

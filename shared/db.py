@@ -160,8 +160,9 @@ class UnitOfWork:
             return None
         row = (
             await self.session.execute(
-                select(idempotency_keys.c.operation, idempotency_keys.c.fingerprint, idempotency_keys.c.result)
-                .where(idempotency_keys.c.request_id == request_id)
+                select(idempotency_keys.c.operation, idempotency_keys.c.fingerprint, idempotency_keys.c.result).where(
+                    idempotency_keys.c.request_id == request_id
+                )
             )
         ).one()
         if row.operation != operation or row.fingerprint != fingerprint:
@@ -184,4 +185,3 @@ class UnitOfWork:
             .where(idempotency_keys.c.request_id == request_id)
             .values(result=codec.dumps(result))
         )
-

@@ -62,7 +62,9 @@ class Infrastructure:
 Build = Callable[[S, Infrastructure], ServiceDefinition]
 
 
-async def serve(settings: S, build: Build[S], *, stop: asyncio.Event, ready: Callable[[int], None] | None = None) -> None:
+async def serve(
+    settings: S, build: Build[S], *, stop: asyncio.Event, ready: Callable[[int], None] | None = None
+) -> None:
     """Serve until ``stop`` is set: migrate, connect, build, start, then shut down gracefully."""
     await migrate(settings.database_url, settings.service_name)
     infrastructure = Infrastructure.connect(settings)
@@ -104,9 +106,7 @@ async def serve(settings: S, build: Build[S], *, stop: asyncio.Event, ready: Cal
 def run(context: str, build: Build[S], settings_type: type[S] = ServiceSettings) -> None:  # type: ignore[assignment]
     """The entry point of ``python -m services.<context>``."""
     settings = settings_type(service_name=context)
-    logging.basicConfig(
-        level=settings.log_level, format=f"%(asctime)s %(levelname)s {context} %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=settings.log_level, format=f"%(asctime)s %(levelname)s {context} %(name)s: %(message)s")
     provider = configure_telemetry(context, settings)
     if settings.metrics_address:
         host, _, port = settings.metrics_address.rpartition(":")

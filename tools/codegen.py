@@ -1,8 +1,8 @@
 """Generates the Python stubs of proto/ into clients/python/oms, checks they are fresh, lints with buf.
 
-    python -m tools.codegen            regenerate clients/python/oms from proto/
-    python -m tools.codegen --check    fail if the checked-in stubs differ from a fresh generation
-    python -m tools.codegen --lint     buf lint, and buf breaking against proto/BASELINE when it names a commit
+python -m tools.codegen            regenerate clients/python/oms from proto/
+python -m tools.codegen --check    fail if the checked-in stubs differ from a fresh generation
+python -m tools.codegen --lint     buf lint, and buf breaking against proto/BASELINE when it names a commit
 """
 
 from __future__ import annotations

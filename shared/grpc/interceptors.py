@@ -32,7 +32,8 @@ class UnaryInterceptor(grpc.aio.ServerInterceptor):
     """Base for interceptors that wrap unary-unary behaviours; other kinds pass through untouched."""
 
     async def intercept_service(
-        self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
         details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler:
         handler = await continuation(details)

@@ -33,9 +33,7 @@ def _packed(message: object) -> any_pb2.Any:
 def to_grpc_status(error: OmsError, *, domain: str) -> grpc.Status:
     """The wire form of ``error``: code, message, ErrorInfo(reason) and BadRequest violations if any."""
     code = STATUS_CODES[error.kind]
-    details = [
-        _packed(error_details_pb2.ErrorInfo(reason=error.reason, domain=domain, metadata=error.metadata))
-    ]
+    details = [_packed(error_details_pb2.ErrorInfo(reason=error.reason, domain=domain, metadata=error.metadata))]
     if error.violations:
         details.append(
             _packed(

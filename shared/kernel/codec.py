@@ -71,8 +71,9 @@ def from_plain(kind: Any, data: Any) -> Any:
     if isinstance(kind, type):
         if dataclasses.is_dataclass(kind):
             hints = _hints(kind)
-            return kind(**{f.name: from_plain(hints[f.name], data[f.name]) for f in dataclasses.fields(kind)
-                           if f.name in data})
+            return kind(
+                **{f.name: from_plain(hints[f.name], data[f.name]) for f in dataclasses.fields(kind) if f.name in data}
+            )
         if issubclass(kind, enum.Enum):
             return kind(data)
         if kind is datetime:

@@ -1,8 +1,9 @@
-"""The one error model: every failure is an OmsError with a kind, a stable reason and, for bad input, the fields.
+"""The one error model: every failure is an OmsError with a kind, a stable reason and the bad fields.
 
-Domain code raises subclasses (``class InsufficientStock(FailedPrecondition): reason = "INSUFFICIENT_STOCK"``);
-the gRPC edge maps ``kind`` to a status code and puts ``reason`` in google.rpc.ErrorInfo, or the
-violations in google.rpc.BadRequest. Nothing here imports grpc.
+Domain code raises subclasses, e.g.
+``class InsufficientStock(FailedPrecondition): reason = "INSUFFICIENT_STOCK"``; the gRPC edge maps
+``kind`` to a status code and puts ``reason`` in google.rpc.ErrorInfo, or the violations in
+google.rpc.BadRequest. Nothing here imports grpc.
 """
 
 from __future__ import annotations

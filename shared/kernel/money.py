@@ -61,9 +61,7 @@ class Money:
         if total <= 0:
             raise InvalidArgument.field("weights", "must have a positive sum")
         shares = [self.amount_minor * w // total for w in weights]
-        remainders = sorted(
-            range(len(weights)), key=lambda i: (self.amount_minor * weights[i]) % total, reverse=True
-        )
+        remainders = sorted(range(len(weights)), key=lambda i: (self.amount_minor * weights[i]) % total, reverse=True)
         for i in remainders[: self.amount_minor - sum(shares)]:
             shares[i] += 1
         return [Money(s, self.currency) for s in shares]

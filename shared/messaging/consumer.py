@@ -107,7 +107,12 @@ class StreamConsumer:
         handled = 0
         for stream in self._streams:
             _, entries, _ = await self._redis.xautoclaim(
-                stream, self._group, self._consumer, self._reclaim_idle_ms, start_id="0-0", count=self._batch_size
+                stream,
+                self._group,
+                self._consumer,
+                self._reclaim_idle_ms,
+                start_id="0-0",
+                count=self._batch_size,
             )
             for entry_id, fields in entries:
                 if not fields:

@@ -62,12 +62,10 @@ async def ensure_database(admin_url: str, database_name: str) -> str:
     engine = create_async_engine(asyncpg_url(admin_url), isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as connection:
-            exists = await connection.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": database_name}
-            )
+            exists = await connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": database_name})
             if not exists:
                 quoted = database_name.replace('"', '""')
-                await connection.execute(text(f'CREATE DATABASE "{quoted}" ENCODING \'UTF8\' TEMPLATE template0'))
+                await connection.execute(text(f"CREATE DATABASE \"{quoted}\" ENCODING 'UTF8' TEMPLATE template0"))
     finally:
         await engine.dispose()
     return make_url(asyncpg_url(admin_url)).set(database=database_name).render_as_string(hide_password=False)

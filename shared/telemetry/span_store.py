@@ -24,7 +24,9 @@ def span_record(span: ReadableSpan) -> dict[str, object]:
         "start_ns": span.start_time,
         "end_ns": span.end_time,
         "status": span.status.status_code.name,
-        "attributes": {k: v if isinstance(v, str | int | float | bool) else list(v) for k, v in span.attributes.items()},
+        "attributes": {
+            k: v if isinstance(v, str | int | float | bool) else list(v) for k, v in span.attributes.items()
+        },
         "links": [f"{link.context.trace_id:032x}:{link.context.span_id:016x}" for link in span.links],
     }
 

@@ -13,7 +13,11 @@ MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 
 def service_config(
-    services: Sequence[str] = (), *, max_attempts: int = 4, initial_backoff: float = 0.05, max_backoff: float = 1.0
+    services: Sequence[str] = (),
+    *,
+    max_attempts: int = 4,
+    initial_backoff: float = 0.05,
+    max_backoff: float = 1.0,
 ) -> str:
     """The service config JSON: retry UNAVAILABLE for ``services`` (every service when empty)."""
     names = [{"service": s} for s in services] or [{}]

@@ -40,9 +40,7 @@ class ServiceClient:
             raise AttributeError(method)
         rpc = getattr(self._stub, method)
 
-        async def call(
-            request: Any, *, timeout: float | None = None, metadata: Sequence[tuple[str, str]] = ()
-        ) -> Any:
+        async def call(request: Any, *, timeout: float | None = None, metadata: Sequence[tuple[str, str]] = ()) -> Any:
             try:
                 return await rpc(
                     request, timeout=timeout or self._timeout, metadata=(*self._metadata, *metadata) or None

@@ -33,7 +33,11 @@ class OmsRpcError(Exception):
     @property
     def transient(self) -> bool:
         """Whether repeating the call with the same request id may succeed."""
-        return self.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.ABORTED)
+        return self.code in (
+            grpc.StatusCode.UNAVAILABLE,
+            grpc.StatusCode.DEADLINE_EXCEEDED,
+            grpc.StatusCode.ABORTED,
+        )
 
     @classmethod
     def from_call(cls, error: grpc.aio.AioRpcError) -> OmsRpcError:
@@ -43,7 +47,11 @@ class OmsRpcError(Exception):
             if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
                 info = error_details_pb2.ErrorInfo()
                 detail.Unpack(info)
-                decoded.reason, decoded.domain, decoded.metadata = info.reason, info.domain, dict(info.metadata)
+                decoded.reason, decoded.domain, decoded.metadata = (
+                    info.reason,
+                    info.domain,
+                    dict(info.metadata),
+                )
             elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
                 bad_request = error_details_pb2.BadRequest()
                 detail.Unpack(bad_request)
