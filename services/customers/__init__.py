@@ -1,0 +1,1 @@
+"""The customers context: one customer master with deduplicated identities, tiers, tags and masked PII."""

@@ -1,0 +1,1 @@
+"""Pure customer model: identities, the Customer aggregate, PII policy and duplicate scoring."""
