@@ -1,0 +1,1 @@
+"""The bounded contexts of the suite, one package each; none imports another."""
