@@ -696,9 +696,7 @@ def stop_described(described: Mapping[str, Any], *, timeout: float = 30.0) -> No
         stop_process_group(ProcessRef.from_json(redis_entry), timeout=timeout)
     postgres_entry = described.get("postgres")
     if postgres_entry:
-        stop_postgres_cluster(
-            Path(postgres_entry["pgdata"]), ProcessRef.from_json(postgres_entry), timeout=timeout
-        )
+        stop_postgres_cluster(Path(postgres_entry["pgdata"]), ProcessRef.from_json(postgres_entry), timeout=timeout)
 
 
 def open_log(path: Path) -> IO[bytes]:

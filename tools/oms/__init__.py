@@ -1,0 +1,1 @@
+"""The ``oms`` developer tool: the local stack (servers and service processes) and its command line."""
