@@ -23,6 +23,7 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/python -m tools.codegen --check
 	$(BIN)/python -m tools.codegen --lint
+	$(BIN)/python -m tools.manifests --check
 
 check: lint
 	$(BIN)/python -m pytest -q
