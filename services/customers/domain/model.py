@@ -78,17 +78,20 @@ class Profile:
         return tuple(found)
 
 
+def parse_tag(raw: str, field_name: str = "tag") -> str:
+    """One tag, NFKC-normalised (so full-width "ＶＩＰ" is "VIP") and trimmed, 1..64 characters."""
+    return clean_text(field_name, unicodedata.normalize("NFKC", raw), max_length=TAG_MAX_LENGTH, required=True)
+
+
 def parse_tags(raw: Sequence[str], field_name: str = "tags") -> tuple[str, ...]:
-    """1..20 tags, NFKC-normalised (so full-width "ＶＩＰ" is "VIP") and trimmed, duplicates dropped."""
+    """1..20 tags (each as :func:`parse_tag`), duplicates dropped, first occurrence kept."""
     if not raw:
         raise InvalidArgument.field(field_name, "at least one tag is required")
     if len(raw) > MAX_TAGS_PER_REQUEST:
         raise InvalidArgument.field(field_name, f"at most {MAX_TAGS_PER_REQUEST} tags per request")
     tags: list[str] = []
     for index, tag in enumerate(raw):
-        cleaned = clean_text(
-            f"{field_name}[{index}]", unicodedata.normalize("NFKC", tag), max_length=TAG_MAX_LENGTH, required=True
-        )
+        cleaned = parse_tag(tag, f"{field_name}[{index}]")
         if cleaned not in tags:
             tags.append(cleaned)
     return tuple(tags)
