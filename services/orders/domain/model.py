@@ -163,9 +163,7 @@ class Order:
             events.append(ev.OrderFlagged(self.order_id, reason, reason, now, resume))
         return held, events
 
-    def _moved(
-        self, target: OrderStatus, now: datetime, actor: Actor, reason: str, **changes: object
-    ) -> Order:
+    def _moved(self, target: OrderStatus, now: datetime, actor: Actor, reason: str, **changes: object) -> Order:
         change = StatusChange(self.status, target, now, actor, reason)
         return replace(self, status=target, updated_at=now, history=(*self.history, change), **changes)
 
@@ -187,9 +185,7 @@ class Order:
         return InvalidTransition("order", self.order_id, self.status.value, target.value)
 
 
-def create_order(
-    draft: OrderDraft, order_id: str, now: datetime, actor: Actor
-) -> tuple[Order, list[ev.DomainEvent]]:
+def create_order(draft: OrderDraft, order_id: str, now: datetime, actor: Actor) -> tuple[Order, list[ev.DomainEvent]]:
     """Validate ``draft`` and build the new order: PENDING_PAYMENT, or EXCEPTION when amounts do not add up.
 
     Bad input raises InvalidArgument naming the field; inconsistent amounts never do (the order is
@@ -200,9 +196,7 @@ def create_order(
     currency = total.currency
     shipping = rules.optional_amount("shipping_fee", draft.shipping_fee, currency)
     discount_total = rules.optional_amount("discount_total", draft.discount_total, currency)
-    subtotal_given = (
-        None if draft.subtotal is None else rules.optional_amount("subtotal", draft.subtotal, currency)
-    )
+    subtotal_given = None if draft.subtotal is None else rules.optional_amount("subtotal", draft.subtotal, currency)
     lines = rules.build_lines(draft.lines, currency)
     check = rules.check_amounts(lines, subtotal_given, shipping, discount_total, total)
 
@@ -237,7 +231,5 @@ def create_order(
     flagged = order._moved(
         S.EXCEPTION, now, actor, AMOUNT_MISMATCH, resume_status=S.PENDING_PAYMENT, hold_reason=AMOUNT_MISMATCH
     )
-    flag = ev.OrderFlagged(
-        order_id, AMOUNT_MISMATCH, check.detail, now, S.PENDING_PAYMENT, total, check.expected_total
-    )
+    flag = ev.OrderFlagged(order_id, AMOUNT_MISMATCH, check.detail, now, S.PENDING_PAYMENT, total, check.expected_total)
     return flagged, [ev.OrderCreated(flagged), flagged._status_changed(), flag]

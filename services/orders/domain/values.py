@@ -61,11 +61,11 @@ class Address:
 
 @dataclass(frozen=True)
 class LineInput:
-    """A line as a caller asks for it; ``discount`` None means no discount."""
+    """A line as a caller asks for it; a missing ``unit_price`` or ``discount`` is zero."""
 
     sku: str
     quantity: int
-    unit_price: Money
+    unit_price: Money | None
     discount: Money | None = None
 
 

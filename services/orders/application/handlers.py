@@ -1,0 +1,139 @@
+"""The handlers of orders: each opens a unit of work, lets the aggregate decide, persists and publishes.
+
+Mutating handlers are idempotent on the command's request_id (a replay returns the first answer);
+the row of the order is locked while a change is decided, so concurrent changes of one order queue up
+instead of overwriting each other.
+"""
+
+from __future__ import annotations
+
+from services.orders.application import pagination
+from services.orders.application.commands import (
+    CancelOrder,
+    CreateOrder,
+    CreateOrderResult,
+    GetOrder,
+    ListOrders,
+    MarkOrderPaid,
+    OrderPage,
+    TransitionOrder,
+)
+from services.orders.application.ports import Clock, Cursor, IdFactory, OrdersUnitOfWork
+from services.orders.domain.errors import OrderNotFound
+from services.orders.domain.model import Order
+from services.orders.domain.model import create_order as build_order
+from services.orders.domain.values import OrderStatus
+from shared.kernel.errors import Aborted, InvalidArgument
+from shared.kernel.ids import is_valid_id
+
+
+def _require_id(field: str, value: str) -> None:
+    if not is_valid_id(value):
+        raise InvalidArgument.field(field, "must be a UUID")
+
+
+async def create_order(
+    cmd: CreateOrder, uow: OrdersUnitOfWork, *, clock: Clock, new_id: IdFactory
+) -> CreateOrderResult:
+    # Validate before touching the database: bad input costs no round trip and claims no key.
+    order, events = build_order(cmd.draft, new_id(), clock(), cmd.actor)
+    async with uow:
+        if (previous := await uow.replay(cmd, CreateOrderResult)) is not None:
+            return previous
+        if await uow.orders.add(order):
+            uow.publish(order.order_id, events)
+            result = CreateOrderResult(order, created=True)
+        else:
+            existing = await uow.orders.get_by_channel_order(order.channel, order.channel_order_id)
+            if existing is None:
+                # The conflicting row vanished between the insert and the read (deleted by hand):
+                # nothing sensible to return, but a retry will create it.
+                raise Aborted(f"channel order {order.channel_order_id} changed concurrently; retry")
+            result = CreateOrderResult(existing, created=False)
+        await uow.remember(cmd, result)
+        await uow.commit()
+    return result
+
+
+async def mark_order_paid(cmd: MarkOrderPaid, uow: OrdersUnitOfWork, *, clock: Clock) -> Order:
+    _require_id("order_id", cmd.order_id)
+    async with uow:
+        if (previous := await uow.replay(cmd, Order)) is not None:
+            return previous
+        order = await _locked(uow, cmd.order_id)
+        paid, events = order.mark_paid(cmd.payment_id, cmd.paid_amount, clock(), cmd.actor)
+        await uow.orders.update(order, paid)
+        uow.publish(order.order_id, events)
+        await uow.remember(cmd, paid)
+        await uow.commit()
+    return paid
+
+
+async def cancel_order(cmd: CancelOrder, uow: OrdersUnitOfWork, *, clock: Clock) -> Order:
+    _require_id("order_id", cmd.order_id)
+    async with uow:
+        if (previous := await uow.replay(cmd, Order)) is not None:
+            return previous
+        order = await _locked(uow, cmd.order_id)
+        cancelled, events = order.cancel(cmd.reason, clock(), cmd.actor)
+        if events:
+            await uow.orders.update(order, cancelled)
+            uow.publish(order.order_id, events)
+        await uow.remember(cmd, cancelled)
+        await uow.commit()
+    return cancelled
+
+
+async def transition_order(cmd: TransitionOrder, uow: OrdersUnitOfWork, *, clock: Clock) -> Order:
+    _require_id("order_id", cmd.order_id)
+    if cmd.target_status is OrderStatus.CANCELLED:
+        raise InvalidArgument.field("target_status", "use CancelOrder to cancel an order")
+    async with uow:
+        if (previous := await uow.replay(cmd, Order)) is not None:
+            return previous
+        order = await _locked(uow, cmd.order_id)
+        moved, events = order.transition(cmd.target_status, cmd.reason, cmd.tracking_number, clock(), cmd.actor)
+        await uow.orders.update(order, moved)
+        uow.publish(order.order_id, events)
+        await uow.remember(cmd, moved)
+        await uow.commit()
+    return moved
+
+
+async def get_order(query: GetOrder, uow: OrdersUnitOfWork) -> Order:
+    _require_id("order_id", query.order_id)
+    async with uow:
+        order = await uow.orders.get(query.order_id)
+    if order is None:
+        raise OrderNotFound(query.order_id)
+    return order
+
+
+async def list_orders(query: ListOrders, uow: OrdersUnitOfWork) -> OrderPage:
+    criteria = query.filter
+    if criteria.customer_id is not None:
+        _require_id("customer_id", criteria.customer_id)
+    if (
+        criteria.created_after is not None
+        and criteria.created_before is not None
+        and criteria.created_before <= criteria.created_after
+    ):
+        raise InvalidArgument.field("created_before", "must be after created_after")
+    limit = pagination.page_size(query.page_size)
+    after = pagination.decode(query.page_token, criteria)
+    async with uow:
+        # One more than the page tells whether another page exists without a count query.
+        found = list(await uow.orders.list(criteria, after, limit + 1))
+    orders, more = found[:limit], len(found) > limit
+    token = ""
+    if more:
+        last = orders[-1]
+        token = pagination.encode(Cursor(last.created_at, last.order_id), criteria)
+    return OrderPage(tuple(orders), token)
+
+
+async def _locked(uow: OrdersUnitOfWork, order_id: str) -> Order:
+    order = await uow.orders.get(order_id, lock=True)
+    if order is None:
+        raise OrderNotFound(order_id)
+    return order

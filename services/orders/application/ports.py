@@ -1,0 +1,65 @@
+"""What the handlers need from the outside: a repository of orders inside a unit of work, and a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, Self, TypeVar
+
+from services.orders.application.commands import OrderFilter
+from services.orders.domain.events import DomainEvent
+from services.orders.domain.model import Order
+from services.orders.domain.values import Channel
+
+R = TypeVar("R")
+Clock = Callable[[], datetime]
+IdFactory = Callable[[], str]
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in a listing: the (created_at, order_id) of the last order already returned."""
+
+    created_at: datetime
+    order_id: str
+
+
+class OrderRepository(Protocol):
+    async def add(self, order: Order) -> bool:
+        """Insert a new order with its lines and history; False (and nothing written) when its
+        (channel, channel_order_id) already exists."""
+        ...
+
+    async def get(self, order_id: str, *, lock: bool = False) -> Order | None:
+        """The order with its lines and history; ``lock`` holds its row until the transaction ends."""
+        ...
+
+    async def get_by_channel_order(self, channel: Channel, channel_order_id: str) -> Order | None: ...
+
+    async def update(self, before: Order, after: Order) -> None:
+        """Persist a change of ``before`` (as loaded under lock) into ``after``: its status fields and the
+        history entries it added."""
+        ...
+
+    async def list(self, query: OrderFilter, after: Cursor | None, limit: int) -> Sequence[Order]:
+        """Up to ``limit`` orders matching ``query`` past ``after``, in listing order, without history."""
+        ...
+
+
+class OrdersUnitOfWork(Protocol):
+    orders: OrderRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc_info: object) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def replay(self, command: Any, result_type: type[R]) -> R | None: ...
+
+    async def remember(self, command: Any, result: Any) -> None: ...
+
+    def publish(self, order_id: str, events: Sequence[DomainEvent]) -> None:
+        """Queue the integration events of ``events`` for the outbox of this transaction."""
+        ...
