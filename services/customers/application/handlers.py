@@ -98,7 +98,7 @@ async def upsert_customer(
             customer = await _resolve(uow, customer.customer_id, lock=True)
             if customer.fill_blanks(profile, now):
                 await uow.customers.update(customer)
-                await uow.customers.claim_identities(customer.customer_id, customer.identities)
+                await uow.customers.claim_identities(customer.customer_id, customer.identities, now)
         uow.publish(customer.customer_id, customer.events)
         result = UpsertResult(view(customer, masked=True), created)
         await uow.remember(cmd, result)

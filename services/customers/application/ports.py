@@ -36,7 +36,7 @@ class CustomerRepository(Protocol):
     async def update(self, customer: Customer) -> None:
         """Write the record's fields (the caller holds its row lock)."""
 
-    async def claim_identities(self, customer_id: str, identities: Sequence[Identity]) -> None:
+    async def claim_identities(self, customer_id: str, identities: Sequence[Identity], now: datetime) -> None:
         """Give ``customer_id`` the identities nobody owns yet."""
 
     async def save_tags(
