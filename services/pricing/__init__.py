@@ -1,0 +1,1 @@
+"""Pricing: SKU prices, costs and floors, promotions with explicit stacking, the launch check, stored quotes."""

@@ -1,0 +1,1 @@
+"""Pricing adapters: tables, repositories, unit of work, promotion cache, gRPC servicer, event mapping."""

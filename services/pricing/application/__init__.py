@@ -1,0 +1,1 @@
+"""Pricing use cases: one handler per command or query, over a unit of work and the promotion catalogue."""
