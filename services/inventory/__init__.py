@@ -1,0 +1,1 @@
+"""Inventory: warehouses, stock per SKU and warehouse, its ledger, and reservations that never oversell."""

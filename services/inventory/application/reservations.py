@@ -1,0 +1,262 @@
+"""Handlers of the reservation lifecycle: Reserve, Confirm, Release, and the expiry sweep."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from itertools import chain
+
+from services.inventory.application.breaker import record_shortage
+from services.inventory.application.commands import (
+    ConfirmReservation,
+    ReleaseReservation,
+    ReservationResult,
+    ReserveResult,
+    ReserveStock,
+)
+from services.inventory.application.ports import Dependencies, InventoryUnitOfWork, Marker
+from services.inventory.application.pressure import refresh_pressure
+from services.inventory.domain import values
+from services.inventory.domain.allocation import AllocationRequest, allocate
+from services.inventory.domain.errors import (
+    Contention,
+    InsufficientStock,
+    PausedSku,
+    ReservationMismatch,
+    ReservationNotFound,
+)
+from services.inventory.domain.events import (
+    ReservationConfirmed,
+    ReservationExpired,
+    ReservationReleased,
+    StockReserved,
+)
+from services.inventory.domain.model import (
+    MovementType,
+    RequestedLine,
+    Reservation,
+    ReservationStatus,
+    merge_lines,
+    reservation_deltas,
+)
+from shared.kernel.errors import InvalidArgument
+from shared.kernel.ids import new_id
+
+log = logging.getLogger(__name__)
+
+MAX_LINES = 200
+# Release meets a concurrent Reserve of the same order at most once per attempt; three is plenty.
+RELEASE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class _Reservation:
+    """A validated Reserve request."""
+
+    order_id: str
+    allocation: AllocationRequest
+    ttl: timedelta
+
+
+def _validated(cmd: ReserveStock, deps: Dependencies) -> _Reservation:
+    order_id = values.entity_id(cmd.order_id, "order_id")
+    if not cmd.lines:
+        raise InvalidArgument.field("lines", "must have at least one line")
+    if len(cmd.lines) > MAX_LINES:
+        raise InvalidArgument.field("lines", f"must have at most {MAX_LINES} lines")
+    for i, line in enumerate(cmd.lines):
+        values.sku(line.sku, f"lines[{i}].sku")
+        values.quantity(line.quantity, f"lines[{i}].quantity")
+    lines = merge_lines(cmd.lines)
+    for line in lines:
+        if line.quantity > values.MAX_QUANTITY:
+            first = next(i for i, requested in enumerate(cmd.lines) if requested.sku == line.sku)
+            raise InvalidArgument.field(f"lines[{first}].quantity", "lines of one SKU add up to too many units")
+    if cmd.ttl_seconds < 0 or cmd.ttl_seconds > deps.max_ttl.total_seconds():
+        raise InvalidArgument.field(
+            "ttl_seconds", f"must be between 0 (the default) and {int(deps.max_ttl.total_seconds())}"
+        )
+    ttl = timedelta(seconds=cmd.ttl_seconds) if cmd.ttl_seconds else deps.default_ttl
+    preferred = values.optional_id(cmd.preferred_warehouse_id, "preferred_warehouse_id")
+    province = values.text(cmd.shipping_province, "shipping_province", max_length=64) or None
+    return _Reservation(order_id, AllocationRequest(lines, preferred, province), ttl)
+
+
+async def reserve_stock(cmd: ReserveStock, uow: InventoryUnitOfWork, deps: Dependencies) -> ReserveResult:
+    """Hold every line of an order, all or nothing; the database decides under row locks in SKU order."""
+    request = _validated(cmd, deps)
+    if deps.gate.enabled:
+        await _admit(request, uow, deps)
+    try:
+        return await _reserve(cmd, request, uow, deps)
+    except InsufficientStock as shortage:
+        # The reservation rolled back; the failure is counted in its own short transaction.
+        await record_shortage(shortage.sku, uow, deps)
+        raise
+
+
+async def _admit(request: _Reservation, uow: InventoryUnitOfWork, deps: Dependencies) -> None:
+    """Refuse early when the gate marks a SKU sold out or paused, unless the order already reserved.
+
+    The marker spares the hot stock rows their locks; one indexed read of the order's reservation keeps
+    Reserve idempotent per order (a repeat must get the first answer, even for a SKU sold out since).
+    """
+    markers = await deps.gate.markers([line.sku for line in request.allocation.lines])
+    if not markers:
+        return
+    async with uow:
+        if await uow.reservations.by_order(request.order_id) is not None:
+            return
+    for line in request.allocation.lines:
+        if markers.get(line.sku) is Marker.PAUSED:
+            raise PausedSku(line.sku)
+    for line in request.allocation.lines:
+        if markers.get(line.sku) is Marker.SOLD_OUT:
+            await record_shortage(line.sku, uow, deps)
+            raise InsufficientStock(line.sku, requested=line.quantity, available=0, available_in_one_warehouse=0)
+
+
+async def _reserve(
+    cmd: ReserveStock, request: _Reservation, uow: InventoryUnitOfWork, deps: Dependencies
+) -> ReserveResult:
+    async with uow:
+        if (previous := await uow.replay(cmd, ReserveResult)) is not None:
+            return previous
+        now = deps.clock()
+        reservation = Reservation(new_id(), request.order_id, ReservationStatus.HELD, (), now, now + request.ttl)
+        if not await uow.reservations.claim(reservation, cmd.request_id):
+            result = ReserveResult(await _existing(request.order_id, request.allocation.lines, uow), created=False)
+        else:
+            skus = [line.sku for line in request.allocation.lines]
+            snapshot = await uow.stock.lock_for_reservation(skus)
+            lines = allocate(request.allocation, snapshot.levels, snapshot.warehouses, snapshot.paused)
+            reservation = replace(reservation, lines=lines)
+            deltas = reservation_deltas(reservation, MovementType.RESERVATION)
+            movements = await uow.stock.apply(deltas, [new_id() for _ in deltas], cmd.request_id, now, lock_first=False)
+            if len(movements) != len(deltas):
+                raise Contention(f"stock of order {request.order_id} changed under its locks")
+            await uow.reservations.add_lines(reservation)
+            uow.publish(StockReserved(reservation))
+            await refresh_pressure(uow, deps, skus)
+            result = ReserveResult(reservation, created=True)
+        await uow.remember(cmd, result)
+        await uow.commit()
+    return result
+
+
+async def _existing(order_id: str, lines: tuple[RequestedLine, ...], uow: InventoryUnitOfWork) -> Reservation:
+    existing = await uow.reservations.by_order(order_id)
+    if existing is None:
+        # claim() saw a committed reservation of this order; it cannot vanish (reservations are never deleted).
+        raise Contention(f"the reservation of order {order_id} is not visible yet")
+    if existing.status in (ReservationStatus.HELD, ReservationStatus.CONFIRMED) and not existing.holds(lines):
+        raise ReservationMismatch(order_id, existing.reservation_id)
+    return existing
+
+
+async def confirm_reservation(
+    cmd: ConfirmReservation, uow: InventoryUnitOfWork, deps: Dependencies
+) -> ReservationResult:
+    """Ship a HELD reservation: its stock leaves on_hand and reserved."""
+    order_id = values.entity_id(cmd.order_id, "order_id")
+    async with uow:
+        if (previous := await uow.replay(cmd, ReservationResult)) is not None:
+            return previous
+        now = deps.clock()
+        confirmed = await uow.reservations.close(order_id, ReservationStatus.CONFIRMED, now, "")
+        if confirmed is None:
+            existing = await uow.reservations.by_order(order_id)
+            if existing is None:
+                raise ReservationNotFound(order_id)
+            if existing.needs_confirm():
+                raise Contention(f"reservation of order {order_id} is held but could not be confirmed")
+            result = ReservationResult(existing)
+        else:
+            await _move(confirmed, MovementType.SHIPMENT, cmd.request_id, uow, deps)
+            uow.publish(ReservationConfirmed(confirmed))
+            result = ReservationResult(confirmed)
+        await uow.remember(cmd, result)
+        await uow.commit()
+    return result
+
+
+async def release_reservation(
+    cmd: ReleaseReservation, uow: InventoryUnitOfWork, deps: Dependencies
+) -> ReservationResult:
+    """Give a HELD reservation back; a no-op for one already given back, and a marker when there is none."""
+    order_id = values.entity_id(cmd.order_id, "order_id")
+    reason = values.text(cmd.reason, "reason", max_length=values.MAX_REASON_LENGTH)
+    released: Reservation | None = None
+    async with uow:
+        if (previous := await uow.replay(cmd, ReservationResult)) is not None:
+            return previous
+        now = deps.clock()
+        for _ in range(RELEASE_ATTEMPTS):
+            released = await uow.reservations.close(order_id, ReservationStatus.RELEASED, now, reason)
+            if released is not None:
+                await _move(released, MovementType.RELEASE, cmd.request_id, uow, deps, reason)
+                uow.publish(ReservationReleased(released))
+                result = ReservationResult(released)
+                break
+            existing = await uow.reservations.by_order(order_id)
+            if existing is not None and not existing.needs_release():
+                result = ReservationResult(existing)
+                break
+            if existing is None:
+                # Remember the release, so a Reserve arriving late cannot hold stock for a cancelled order.
+                marker = Reservation(
+                    new_id(), order_id, ReservationStatus.RELEASED, (), now, now, closed_at=now, release_reason=reason
+                )
+                if await uow.reservations.claim(marker, cmd.request_id):
+                    result = ReservationResult(marker)
+                    break
+        else:
+            raise Contention(f"the reservation of order {order_id} kept changing during Release")
+        await uow.remember(cmd, result)
+        await uow.commit()
+    if released is not None:
+        await deps.gate.clear({line.sku for line in released.lines}, Marker.SOLD_OUT)
+    return result
+
+
+async def _move(
+    reservation: Reservation,
+    movement: MovementType,
+    request_id: str,
+    uow: InventoryUnitOfWork,
+    deps: Dependencies,
+    reason: str = "",
+) -> None:
+    deltas = reservation_deltas(reservation, movement, reason)
+    if not deltas:
+        return
+    applied = await uow.stock.apply(deltas, [new_id() for _ in deltas], request_id, deps.clock(), lock_first=True)
+    if len(applied) != len(deltas):
+        raise Contention(f"stock held by reservation {reservation.reservation_id} is not there")
+    await refresh_pressure(uow, deps, {line.sku for line in reservation.lines})
+
+
+async def expire_reservations(uow: InventoryUnitOfWork, deps: Dependencies) -> int:
+    """Release every HELD reservation past its expiry, in batches; returns how many expired."""
+    expired_total = 0
+    while True:
+        async with uow:
+            now = deps.clock()
+            expired = await uow.reservations.expire_due(now, deps.sweep_batch_size)
+            if not expired:
+                return expired_total
+            deltas = list(chain.from_iterable(reservation_deltas(r, MovementType.EXPIRY, "expired") for r in expired))
+            if deltas:
+                applied = await uow.stock.apply(deltas, [new_id() for _ in deltas], "", now, lock_first=True)
+                if len(applied) != len(deltas):
+                    raise Contention("stock held by expiring reservations is not there")
+            skus = {line.sku for r in expired for line in r.lines}
+            await refresh_pressure(uow, deps, skus)
+            uow.publish(*(ReservationExpired(r) for r in expired))
+            await uow.commit()
+        expired_total += len(expired)
+        log.info("expired %d reservations", len(expired))
+        await deps.gate.clear(skus, Marker.SOLD_OUT)
+        if len(expired) < deps.sweep_batch_size:
+            return expired_total
