@@ -1,0 +1,1 @@
+"""Payments: authorizations, captures, voids and refunds at payment providers, and their callbacks."""

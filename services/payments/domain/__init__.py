@@ -1,0 +1,1 @@
+"""The pure payments model: the payment state machine, provider operations, callbacks, rules and events."""
