@@ -422,3 +422,37 @@ def test_embedded_servers_run_unprivileged_on_loopback_and_reuse_their_data(open
         parent_before.st_uid,
         parent_before.st_gid,
     )
+
+
+@pytest.mark.e2e
+async def test_oms_down_cleans_up_after_an_oms_up_that_was_killed(
+    tmp_path: Path, oms_env: dict[str, str], database_prefix: str, stream_prefix: str
+) -> None:
+    state_dir = tmp_path / "state"
+    with oms_up(up_args(state_dir, [probe("alpha")], database_prefix, stream_prefix), oms_env) as up:
+        state = await eventually(lambda: recorded_status(state_dir, "running"), timeout=120)
+        up.kill()  # no chance to clean up: the services are orphans now
+        await asyncio.to_thread(up.wait, timeout=30)
+    assert psutil.pid_exists(state["services"]["alpha"]["pid"])
+    status = await oms_command("status", "--state-dir", str(state_dir), env=oms_env)
+    assert status.returncode == 1  # the owner is gone, so the stack is not well
+    down = await oms_command("down", "--state-dir", str(state_dir), env=oms_env)
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert leftovers([*all_pids(state), probe_record(state_dir, "alpha")["helper"]]) == []
+    assert not (state_dir / STATE_FILE).exists()
+    again = await oms_command("down", "--state-dir", str(state_dir), env=oms_env)
+    assert again.returncode == 0 and "no stack is recorded" in again.stdout
+
+
+@pytest.mark.e2e
+async def test_oms_demo_starts_checks_and_stops_the_stack(
+    tmp_path: Path, oms_env: dict[str, str], database_prefix: str, stream_prefix: str
+) -> None:
+    state_dir = tmp_path / "state"
+    args = up_args(state_dir, [probe("alpha"), probe("beta")], database_prefix, stream_prefix)
+    demo = await oms_command("demo", *args[1:], env=oms_env)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert "all 2 services are SERVING" in demo.stdout
+    pids = [probe_record(state_dir, name)[key] for name in ("alpha", "beta") for key in ("pid", "helper")]
+    assert leftovers(pids) == []
+    assert not (state_dir / STATE_FILE).exists()

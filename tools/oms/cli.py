@@ -74,7 +74,7 @@ def _config(
 
 
 def _progress(message: str) -> None:
-    console.print(f"  {escape(message)}")
+    console.print(f"  {escape(message)}", soft_wrap=True)
 
 
 def _print_failure(exc: Exception) -> None:
@@ -86,25 +86,24 @@ def _print_failure(exc: Exception) -> None:
 
 
 def _print_stack(stack: Stack) -> None:
-    table = Table(title="OMS stack", title_justify="left")
-    for column in ("service", "pid", "gRPC", "metrics", "database", "log"):
-        table.add_column(column)
-    for service in stack.services.values():
-        table.add_row(
-            service.name,
-            str(service.pid),
-            service.grpc_address,
-            service.metrics_address,
-            service.database,
-            str(service.log_path),
-        )
-    console.print(table)
+    if stack.services:
+        table = Table(title="OMS stack", title_justify="left")
+        for column in ("service", "pid", "gRPC", "metrics", "database"):
+            table.add_column(column, overflow="fold")
+        for service in stack.services.values():
+            table.add_row(
+                service.name, str(service.pid), service.grpc_address, service.metrics_address, service.database
+            )
+        console.print(table)
     servers = stack.servers
-    postgres_pid = f" (pid {servers.postgres.ref.pid})" if servers and servers.postgres and servers.postgres.ref else ""
-    redis_pid = f" (pid {servers.redis.ref.pid})" if servers and servers.redis and servers.redis.ref else ""
-    console.print(f"postgres  {escape(redact_url(stack.database_url))}{postgres_pid}")
-    console.print(f"redis     {escape(stack.redis_url)}{redis_pid}")
-    console.print(f"state     {stack.state_path}")
+    postgres = servers.postgres if servers else None
+    redis = servers.redis if servers else None
+    postgres_pid = f" (pid {postgres.ref.pid})" if postgres and postgres.ref else " (external)"
+    redis_pid = f" (pid {redis.ref.pid})" if redis and redis.ref else " (external)"
+    console.print(f"postgres  {escape(redact_url(stack.database_url))}{postgres_pid}", soft_wrap=True)
+    console.print(f"redis     {escape(stack.redis_url)}{redis_pid}", soft_wrap=True)
+    console.print(f"logs      {stack.log_dir}/<service>.log", soft_wrap=True)
+    console.print(f"state     {stack.state_path}", soft_wrap=True)
     if stack.startup_seconds is not None:
         console.print(f"started in {stack.startup_seconds:.2f}s")
 
@@ -236,7 +235,7 @@ def status(state_dir: StateDir = None) -> None:
         raise typer.Exit(1)
     table = Table(title=f"OMS stack ({state.get('status')}, started {state.get('started_at')})", title_justify="left")
     for column in ("process", "pid", "alive", "address", "health"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     healthy = True
     for row in rows:
         alive = "[green]yes[/green]" if row.alive else "[red]no[/red]"
