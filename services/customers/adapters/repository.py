@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select, true, tuple_, update
+from sqlalchemy import Select, and_, exists, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.customers.adapters.tables import customer_identities, customer_merges, customer_tags, customers
-from services.customers.domain.identity import Identity, IdentityKind
+from services.customers.domain.identity import Identity
 from services.customers.domain.model import Customer
 from services.customers.domain.similarity import SimilarityKey
 from services.customers.domain.values import Address, CustomerKind, CustomerStatus, CustomerTier
@@ -82,24 +82,18 @@ class SqlCustomerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def find_by_identities(self, identities: Sequence[Identity]) -> Customer | None:
-        if not identities:
-            return None
-        wanted = [(i.kind.value, i.value) for i in identities]
+    async def find_by_identity(self, identity: Identity) -> Customer | None:
         query = (
             _select()
-            .add_columns(customer_identities.c.kind.label("identity_kind"))
             .join(customer_identities, customer_identities.c.customer_id == customers.c.id)
-            .where(tuple_(customer_identities.c.kind, customer_identities.c.value).in_(wanted))
+            .where(customer_identities.c.kind == identity.kind.value, customer_identities.c.value == identity.value)
         )
-        rows = (await self._session.execute(query)).all()
-        by_kind = {IdentityKind(row.identity_kind): row for row in rows}
-        for identity in identities:
-            if (row := by_kind.get(identity.kind)) is not None:
-                customer = _to_customer(row)
-                # A merge moves identities to the survivor; a record read mid-merge still resolves to it.
-                return customer if customer.is_active else await self.get(customer.merged_into)
-        return None
+        row = (await self._session.execute(query)).first()
+        if row is None:
+            return None
+        customer = _to_customer(row)
+        # A merge moves identities to the survivor; a record read mid-merge still resolves to it.
+        return customer if customer.is_active else await self.get(customer.merged_into)
 
     async def add(self, customer: Customer) -> str | None:
         primary, *others = customer.identities

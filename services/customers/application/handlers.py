@@ -81,7 +81,9 @@ async def upsert_customer(
     async with uow:
         if (previous := await uow.replay(cmd, UpsertResult)) is not None:
             return previous
-        customer = await uow.customers.find_by_identities(profile.identities)
+        # Only the primary identity decides: a new company's tax id with a known phone is a new customer
+        # (the phone stays with its owner, and FindSimilarCustomers proposes the pair).
+        customer = await uow.customers.find_by_identity(profile.identities[0])
         created = False
         if customer is None:
             candidate = Customer.register(new_id(), profile, now)

@@ -16,8 +16,8 @@ R = TypeVar("R")
 
 
 class CustomerRepository(Protocol):
-    async def find_by_identities(self, identities: Sequence[Identity]) -> Customer | None:
-        """The active customer owning the first of ``identities`` that anyone owns, if any."""
+    async def find_by_identity(self, identity: Identity) -> Customer | None:
+        """The active customer owning ``identity``, if any."""
 
     async def add(self, customer: Customer) -> str | None:
         """Register ``customer``, claiming its identities; None on success.

@@ -114,7 +114,8 @@ class CustomersServiceServicer:
     """
 
     def UpsertCustomer(self, request, context):
-        """Finds the customer by normalised identity (tax id first, then phone) or registers a new one.
+        """Finds the customer by its normalised identity (the tax id when given, else the phone) or registers
+        a new one; a new company whose phone another customer owns is a new customer (FindSimilar pairs them).
         An existing customer is returned (created = false) and only its empty fields are filled from the
         request (emits CustomerUpdated when something was filled); a new one emits CustomerRegistered.
         Concurrent upserts of the same identity make exactly one customer. The returned customer is
