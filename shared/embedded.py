@@ -198,11 +198,18 @@ def processes_in_group(pgid: int) -> list[psutil.Process]:
     return found
 
 
-def kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
-    """Send ``sig`` to process group ``pgid`` if anything is left in it."""
-    if processes_in_group(pgid):
+def kill_group(leader: ProcessRef, sig: int = signal.SIGKILL) -> None:
+    """Send ``sig`` to the process group ``leader`` started, if anything is left in it.
+
+    The kernel never hands out a pid still used as a group id, so the group is ours unless its number
+    now names another live process (the leader exited, was reaped, and its pid was reused): then nothing is sent.
+    """
+    with contextlib.suppress(psutil.NoSuchProcess):
+        if abs(psutil.Process(leader.pid).create_time() - leader.create_time) > 0.01:
+            return
+    if processes_in_group(leader.pid):
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pgid, sig)
+            os.killpg(leader.pid, sig)
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
@@ -296,10 +303,10 @@ class _Server:
                     **kwargs,
                 )
             self.process = process
+            self.ref = ProcessRef.of(process.pid)
             if wait_until(functools.partial(self._settled, process, port), self.startup_timeout):
                 if process.poll() is None:
                     self.port = port
-                    self.ref = ProcessRef.of(process.pid)
                     return
                 output = tail(self.log_path, since=offset)
                 if attempt < 2 and any(marker in output for marker in _BIND_FAILURE_MARKERS):
@@ -309,7 +316,7 @@ class _Server:
                     f"{self.name} exited with status {process.returncode} during start-up; "
                     f"{self.log_path} ends with:\n{output}"
                 )
-            self._kill_group(process)
+            self._kill_group()
             raise EmbeddedServerError(
                 f"{self.name} was not ready within {self.startup_timeout:.0f}s; "
                 f"{self.log_path} ends with:\n{tail(self.log_path, since=offset)}"
@@ -319,11 +326,12 @@ class _Server:
     def _settled(self, process: subprocess.Popen[bytes], port: int) -> bool:
         return process.poll() is not None or self._ready(port)
 
-    @staticmethod
-    def _kill_group(process: subprocess.Popen[bytes]) -> None:
-        kill_group(process.pid)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
+    def _kill_group(self) -> None:
+        if self.ref is not None:
+            kill_group(self.ref)
+        if self.process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=10)
 
     def _reap(self, timeout: float) -> None:
         """Wait for our child to exit, killing its group if it overstays; nothing is left afterwards."""
@@ -334,8 +342,9 @@ class _Server:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             log.warning("%s did not stop within %.0fs, killing it", self.name, timeout)
-            self._kill_group(process)
-        kill_group(process.pid)
+            self._kill_group()
+        if self.ref is not None:
+            kill_group(self.ref)  # whatever the leader left behind in its group
         self.process = None
 
 
@@ -567,7 +576,7 @@ def stop_postgres_cluster(pgdata: Path, ref: ProcessRef | None, *, timeout: floa
         log.warning("pg_ctl stop did not return within %.0fs", timeout + 5)
     if ref is not None and not wait_until(lambda: not ref.alive(), timeout=5):
         log.warning("postmaster %d still running, killing its process group", ref.pid)
-        kill_group(ref.pid)
+        kill_group(ref)
         wait_until(lambda: not ref.alive(), timeout=5)
 
 
@@ -578,7 +587,7 @@ def stop_process_group(ref: ProcessRef, *, timeout: float = 10.0) -> None:
             os.killpg(ref.pid, signal.SIGTERM)
         if not wait_until(lambda: not ref.alive(), timeout):
             log.warning("process %d did not stop within %.0fs, killing it", ref.pid, timeout)
-    kill_group(ref.pid)
+    kill_group(ref)
     wait_until(lambda: not processes_in_group(ref.pid), timeout=5)
 
 

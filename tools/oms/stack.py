@@ -521,8 +521,8 @@ class Stack:
                 break
             await asyncio.sleep(0.05)
         for service in running:
-            assert service.process is not None
-            kill_group(service.process.pid)  # leftovers: the leader itself if late, or anything it spawned
+            if service.ref is not None:
+                kill_group(service.ref)  # leftovers: the leader itself if late, or anything it spawned
         for service in running:
             assert service.process is not None
             await asyncio.to_thread(service.process.wait)
