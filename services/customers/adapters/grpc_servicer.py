@@ -8,6 +8,7 @@ from datetime import datetime
 import grpc
 from oms.common.v1 import common_pb2
 from oms.customers.v1 import customers_pb2, customers_pb2_grpc
+from opentelemetry import trace
 
 from services.customers.adapters.events import kind_to_proto, tier_to_proto, timestamp
 from services.customers.application import handlers
@@ -28,6 +29,7 @@ from services.customers.domain.values import Address, CustomerStatus, CustomerTi
 from shared.context import current_call
 from shared.db import utc_now
 from shared.kernel.errors import InvalidArgument
+from shared.telemetry import attributes
 
 SERVICE_NAME = customers_pb2.DESCRIPTOR.services_by_name["CustomersService"].full_name
 
@@ -117,6 +119,8 @@ class CustomersServicer(customers_pb2_grpc.CustomersServiceServicer):
             channel=request.channel,
         )
         result = await handlers.upsert_customer(command, self._uow(), now=self._clock())
+        # The tier is what the rest of the saga's trace branches on; the identity never goes on a span.
+        trace.get_current_span().set_attribute(attributes.CUSTOMER_TIER, result.customer.tier.value)
         return customers_pb2.UpsertCustomerResponse(customer=customer_out(result.customer), created=result.created)
 
     async def GetCustomer(

@@ -136,6 +136,23 @@ async def test_concurrent_upserts_of_one_phone_make_one_customer(customers, sql)
     assert await sql("SELECT count(*) FROM customer_identities WHERE value = :p", p=f"+86{national}") == 1
 
 
+async def test_concurrent_fills_of_one_blank_write_it_once(customers, sql) -> None:
+    national = mobile()
+    customer_id = (await upsert(customers, name="陈静", phone=national)).customer.customer_id
+    emails = [f"chen{i}@example.com" for i in range(8)]
+    answers = await asyncio.gather(*(upsert(customers, name="陈静", phone=national, email=e) for e in emails))
+    assert {a.customer.customer_id for a in answers} == {customer_id}
+    read = await customers.GetCustomer(pb.GetCustomerRequest(customer_id=customer_id), metadata=SUPERVISOR)
+    assert read.customer.email in emails
+    assert read.customer.version == 2
+    # The outbox, not the stream: every committed event is there at once, so a second one could not hide.
+    updates = await sql(
+        "SELECT count(*) FROM outbox WHERE aggregate_id = :c AND event_type = 'oms.customers.v1.CustomerUpdated'",
+        c=customer_id,
+    )
+    assert updates == 1
+
+
 async def test_replay_returns_the_first_answer_and_reuse_is_refused(customers) -> None:
     request = pb.UpsertCustomerRequest(request_id=rid(), name="李娜", phone=mobile())
     first = await customers.UpsertCustomer(request)
