@@ -1,0 +1,1 @@
+"""Audit adapters: tables, repository, unit of work, gRPC servicer, event mapping, consumer, CLI."""

@@ -1,0 +1,1 @@
+"""Audit use cases: append, record consumed events, query, verify, prune by retention."""
