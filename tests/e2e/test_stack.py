@@ -329,6 +329,10 @@ async def test_oms_up_runs_until_sigint_and_leaves_no_process(
         status = await oms_command("status", "--state-dir", str(state_dir), env=oms_env)
         assert status.returncode == 0, status.stdout + status.stderr
         assert "SERVING" in status.stdout
+        second = await oms_command(*up_args(state_dir, services, database_prefix, stream_prefix), env=oms_env)
+        assert second.returncode == 1
+        assert "already recorded" in second.stdout and "oms down" in second.stdout
+        assert read_state(state_dir) == state  # the refused start left the running stack's record alone
         up.send_signal(signal.SIGINT)
         output, _ = await asyncio.to_thread(up.communicate, timeout=60)
     assert up.returncode == 0, output

@@ -78,10 +78,10 @@ def _progress(message: str) -> None:
 
 
 def _print_failure(exc: Exception) -> None:
-    console.print(f"[bold red]{escape(str(exc))}[/bold red]")
+    console.print(f"[bold red]{escape(str(exc))}[/bold red]", soft_wrap=True)
     if isinstance(exc, StackError) and exc.log_tail:
         console.rule(f"last lines of the {exc.service} log")
-        console.print(escape(exc.log_tail), markup=True)
+        console.print(escape(exc.log_tail), soft_wrap=True)
         console.rule()
 
 

@@ -290,6 +290,7 @@ class Stack:
         self.startup_seconds: float | None = None
         self._progress = progress or (lambda message: log.info("%s", message))
         self._stopped = False
+        self._wrote_state = False
 
     @classmethod
     async def start(cls, config: StackConfig, progress: Progress | None = None) -> Stack:
@@ -482,12 +483,21 @@ class Stack:
             "startup_seconds": self.startup_seconds,
             "state_dir": str(self.state_dir),
             "owner": {**me.to_json(), "command": self.config.owner_command},
-            "servers": self.servers.describe() if self.servers is not None and self.servers.urls else None,
+            "servers": self._servers_state(),
             "services": {s.name: s.to_json() for s in self._each()},
         }
 
+    def _servers_state(self) -> dict[str, Any] | None:
+        if self.servers is None or self.servers.urls is None:
+            return None
+        described = self.servers.describe()
+        described["database_url"] = redact_url(described["database_url"])  # the file is world-readable
+        described["redis_url"] = redact_url(described["redis_url"])
+        return described
+
     def _write_state(self, status: str) -> None:
         _write_json_atomically(self.state_path, self.state(status))
+        self._wrote_state = True
 
     async def health(self, timeout: float = 1.0) -> dict[str, str]:
         """Each service's overall health status right now (``SERVING`` when well)."""
@@ -532,11 +542,7 @@ class Stack:
         self._forget_state()
 
     def _forget_state(self) -> None:
-        state = None
-        with contextlib.suppress(StackError):
-            state = read_state(self.state_dir)
-        owner = (state or {}).get("owner") or {}
-        if owner.get("pid") == os.getpid():
+        if self._wrote_state:  # never the file of another stack that made this one refuse to start
             self.state_path.unlink(missing_ok=True)
 
 
