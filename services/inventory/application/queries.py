@@ -38,20 +38,23 @@ async def get_availability(skus: Sequence[str], uow: InventoryUnitOfWork) -> Ava
 
 
 async def list_reservations(query: ListReservations, uow: InventoryUnitOfWork) -> Sequence[Reservation]:
+    """Newest first; up to one more than the page size, so the caller knows whether a next page exists."""
     order_id = values.optional_id(query.order_id, "order_id")
     sku = values.sku(query.sku) if query.sku else None
     async with uow:
-        return await uow.reservations.page(order_id, sku, query.status, query.page.size, query.page.after)
+        return await uow.reservations.page(order_id, sku, query.status, query.page.size + 1, query.page.after)
 
 
 async def list_stock_movements(query: ListStockMovements, uow: InventoryUnitOfWork) -> Sequence[Movement]:
+    """Newest first; up to one more than the page size, like :func:`list_reservations`."""
     sku = values.sku(query.sku) if query.sku else None
     warehouse_id = values.optional_id(query.warehouse_id, "warehouse_id")
     order_id = values.optional_id(query.order_id, "order_id")
     async with uow:
-        return await uow.stock.movements(sku, warehouse_id, order_id, query.page.size, query.page.after)
+        return await uow.stock.movements(sku, warehouse_id, order_id, query.page.size + 1, query.page.after)
 
 
 async def list_warehouses(page: Page, uow: InventoryUnitOfWork) -> Sequence[Warehouse]:
+    """By code; up to one more than the page size, like :func:`list_reservations`."""
     async with uow:
-        return await uow.warehouses.page(page.size, page.after)
+        return await uow.warehouses.page(page.size + 1, page.after)

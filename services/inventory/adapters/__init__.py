@@ -1,0 +1,1 @@
+"""Adapters of the inventory context: PostgreSQL tables and repositories, Redis gate, gRPC servicer, events."""
