@@ -50,7 +50,7 @@ class OutboxRelay:
                 await connection.execute(
                     text(
                         "SELECT id, stream, envelope FROM outbox WHERE published_at IS NULL"
-                        " ORDER BY created_at, id LIMIT :n FOR UPDATE SKIP LOCKED"
+                        " ORDER BY position LIMIT :n FOR UPDATE SKIP LOCKED"
                     ),
                     {"n": self._batch_size},
                 )
