@@ -331,7 +331,7 @@ async def test_oms_up_runs_until_sigint_and_leaves_no_process(
         assert "SERVING" in status.stdout
         second = await oms_command(*up_args(state_dir, services, database_prefix, stream_prefix), env=oms_env)
         assert second.returncode == 1
-        assert "already recorded" in second.stdout and "oms down" in second.stdout
+        assert "another stack is starting or running" in second.stdout and "oms down" in second.stdout
         assert read_state(state_dir) == state  # the refused start left the running stack's record alone
         up.send_signal(signal.SIGINT)
         output, _ = await asyncio.to_thread(up.communicate, timeout=60)
@@ -440,6 +440,9 @@ async def test_oms_down_cleans_up_after_an_oms_up_that_was_killed(
     assert psutil.pid_exists(state["services"]["alpha"]["pid"])
     status = await oms_command("status", "--state-dir", str(state_dir), env=oms_env)
     assert status.returncode == 1  # the owner is gone, so the stack is not well
+    refused = await oms_command(*up_args(state_dir, [probe("alpha")], database_prefix, stream_prefix), env=oms_env)
+    assert refused.returncode == 1  # the orphans still run, so no second stack starts beside them
+    assert "already recorded" in refused.stdout and "alpha (pid" in refused.stdout
     down = await oms_command("down", "--state-dir", str(state_dir), env=oms_env)
     assert down.returncode == 0, down.stdout + down.stderr
     assert leftovers([*all_pids(state), probe_record(state_dir, "alpha")["helper"]]) == []

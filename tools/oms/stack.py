@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -62,6 +63,7 @@ SERVICES: tuple[str, ...] = (
 )
 
 STATE_FILE = "stack.json"
+LOCK_FILE = "stack.lock"
 STATE_VERSION = 1
 SERVING = "SERVING"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -291,6 +293,7 @@ class Stack:
         self._progress = progress or (lambda message: log.info("%s", message))
         self._stopped = False
         self._wrote_state = False
+        self._lock: IO[bytes] | None = None
 
     @classmethod
     async def start(cls, config: StackConfig, progress: Progress | None = None) -> Stack:
@@ -331,6 +334,7 @@ class Stack:
 
     async def _start(self) -> None:
         make_dirs(self.log_dir)
+        self._take_lock()
         self._refuse_if_running()
         self.started_at = datetime.now(UTC)
         await self._start_servers()
@@ -339,12 +343,32 @@ class Stack:
             self._progress("no service packages found (services/<ctx>/__main__.py); running the servers only")
         self._plan(specs)
         for service in self._each():
-            await ensure_database(self.database_url, service.database)
+            try:
+                await ensure_database(self.database_url, service.database)
+            except Exception as exc:
+                raise StackError(
+                    f"could not create database {service.database} on {redact_url(self.database_url)}: {exc}",
+                    service=service.name,
+                ) from exc
         for service in self._each():
             self._spawn(service)
         self._write_state("starting")
         await self._wait_until_serving()
         self._write_state("running")
+
+    def _take_lock(self) -> None:
+        """Hold ``stack.lock`` while this stack lives: two stacks starting in one state dir cannot both pass
+        the check below. The kernel drops the lock if this process dies."""
+        handle = (self.state_dir / LOCK_FILE).open("ab")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            handle.close()
+            raise StackError(
+                f"another stack is starting or running in {self.state_dir}; "
+                f"stop it with `oms down` or choose another state directory"
+            ) from exc
+        self._lock = handle
 
     def _refuse_if_running(self) -> None:
         state = read_state(self.state_dir)
@@ -544,6 +568,9 @@ class Stack:
     def _forget_state(self) -> None:
         if self._wrote_state:  # never the file of another stack that made this one refuse to start
             self.state_path.unlink(missing_ok=True)
+        if self._lock is not None:
+            self._lock.close()  # releases the flock
+            self._lock = None
 
 
 async def _wait_for(predicate: Callable[[], bool], timeout: float) -> bool:
