@@ -116,8 +116,7 @@ async def _until_signal(work: Callable[[asyncio.Event], Awaitable[int]]) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        task = asyncio.create_task(work(stop))
-        return await task
+        return await work(stop)
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
@@ -149,22 +148,23 @@ async def _up(config: StackConfig, stop: asyncio.Event) -> int:
         return 1
     if stack is None:
         return 130
+    reported: set[str] = set()
     try:
         _print_stack(stack)
         console.print("[bold]running; Ctrl-C (or `oms down`) stops it[/bold]")
-        reported: set[str] = set()
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=0.5)
             for name, code in stack.exited().items():
                 if name not in reported:
                     reported.add(name)
-                    console.print(f"[red]{name} exited with status {code}; see {stack.services[name].log_path}")
+                    log_path = escape(str(stack.services[name].log_path))
+                    console.print(f"[red]{name} exited with status {code}; see {log_path}[/red]", soft_wrap=True)
     finally:
         console.print("stopping")
         await stack.stop()
     console.print("stopped")
-    return 0
+    return 1 if reported else 0  # a service that died while running is a failure worth an exit status
 
 
 async def _demo(config: StackConfig, stop: asyncio.Event) -> int:
