@@ -1,0 +1,1 @@
+"""Adapters of the saga coordinator: PostgreSQL store, participant clients, gRPC servicer, events."""

@@ -1,0 +1,100 @@
+"""Wires the saga coordinator: settings, store, participants' clients, engine, coordinator, servicer."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from oms.saga.v1 import saga_pb2_grpc
+from pydantic import Field
+
+from services.saga.adapters.grpc_servicer import SERVICE_NAME, SagaServicer
+from services.saga.adapters.metrics import PrometheusObserver
+from services.saga.adapters.participants import PEERS, PeerChannels
+from services.saga.adapters.repository import SagaUnitOfWork, SqlSagaStore
+from services.saga.application.cancel_order import cancel_order_saga
+from services.saga.application.coordinator import Coordinator, CoordinatorSettings
+from services.saga.application.engine import SagaEngine
+from services.saga.application.place_order import DEFAULT_RESERVATION_TTL_SECONDS, place_order_saga
+from services.saga.application.ports import Participants
+from services.saga.domain.model import SagaKind
+from services.saga.domain.retry import RetryPolicy
+from shared.grpc import GrpcService, ServiceDefinition
+from shared.kernel.ids import new_id
+from shared.runtime import Infrastructure
+from shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    """The saga's own settings (OMS_SAGA_*), with the peers' addresses from OMS_<PEER>_ADDRESS."""
+
+    saga_lease_seconds: float = Field(default=30.0, gt=1, description="How long a saga stays claimed without a write.")
+    saga_recovery_interval_seconds: float = Field(default=5.0, gt=0)
+    saga_recovery_batch: int = Field(default=100, ge=1)
+    saga_park_seconds: float = Field(default=30.0, ge=0, description="Wait before retrying a parked saga.")
+    saga_step_attempts: int = Field(default=3, ge=1, description="Calls of a step before it counts as failed.")
+    saga_step_backoff_seconds: float = Field(default=0.05, ge=0)
+    saga_compensation_attempts: int = Field(default=8, ge=1, description="Calls of an undo before parking.")
+    saga_compensation_backoff_seconds: float = Field(default=0.1, ge=0)
+    saga_peer_timeout_seconds: float = Field(default=5.0, gt=0, description="Deadline of each participant call.")
+    reservation_ttl_seconds: int = Field(default=DEFAULT_RESERVATION_TTL_SECONDS, ge=60, le=7 * 24 * 3600)
+
+
+def build_coordinator(
+    settings: Settings, infra: Infrastructure, participants: Participants, *, owner: str
+) -> Coordinator:
+    """The coordinator on ``infra``'s database calling ``participants`` (tests pass fakes or local servers)."""
+    lease = settings.saga_lease_seconds
+    stream = settings.stream_name("saga")
+    store = SqlSagaStore(
+        infra.engine,
+        lambda: SagaUnitOfWork(infra.sessions, source="saga", stream=stream, owner=owner, lease_seconds=lease),
+        owner=owner,
+        lease_seconds=lease,
+    )
+    engine = SagaEngine(
+        {
+            SagaKind.PLACE_ORDER: place_order_saga(
+                participants, reservation_ttl_seconds=settings.reservation_ttl_seconds
+            ),
+            SagaKind.CANCEL_ORDER: cancel_order_saga(participants),
+        },
+        store,
+        action_retry=RetryPolicy(settings.saga_step_attempts, settings.saga_step_backoff_seconds, 2.0),
+        compensation_retry=RetryPolicy(
+            settings.saga_compensation_attempts, settings.saga_compensation_backoff_seconds, 5.0
+        ),
+        observer=PrometheusObserver(),
+    )
+    return Coordinator(
+        engine,
+        store,
+        CoordinatorSettings(
+            recovery_interval_seconds=settings.saga_recovery_interval_seconds,
+            recovery_batch=settings.saga_recovery_batch,
+            renew_interval_seconds=lease / 3,
+            park_seconds=settings.saga_park_seconds,
+            default_wait_seconds=settings.grpc_default_deadline_seconds,
+        ),
+    )
+
+
+def build(settings: Settings, infra: Infrastructure) -> ServiceDefinition:
+    # Unique per process: a restarted coordinator must not pass the lease check of its former self.
+    owner = f"{socket.gethostname()}/{os.getpid()}/{new_id()}"
+    peers = PeerChannels(
+        {peer: settings.peer_address(peer) for peer in PEERS}, timeout_seconds=settings.saga_peer_timeout_seconds
+    )
+    coordinator = build_coordinator(settings, infra, peers.participants(), owner=owner)
+    servicer = SagaServicer(coordinator, default_deadline_seconds=settings.grpc_default_deadline_seconds)
+
+    async def stop() -> None:
+        await coordinator.close(settings.shutdown_grace_seconds)
+        await peers.close()
+
+    return ServiceDefinition(
+        name="saga",
+        services=[GrpcService(saga_pb2_grpc.add_SagaServiceServicer_to_server, servicer, SERVICE_NAME)],
+        background=[coordinator.recover_forever, coordinator.renew_forever],
+        on_stop=[stop],
+    )
