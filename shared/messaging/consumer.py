@@ -106,7 +106,8 @@ class StreamConsumer:
         """Take over entries another consumer left pending too long, and handle them."""
         handled = 0
         for stream in self._streams:
-            _, entries, _ = await self._redis.xautoclaim(
+            # Redis 7 answers (cursor, entries, deleted ids); Redis 6.2, the embedded one, (cursor, entries).
+            _, entries, *_ = await self._redis.xautoclaim(
                 stream,
                 self._group,
                 self._consumer,

@@ -535,6 +535,32 @@ class Stack:
             s.name: s.process.returncode for s in self._each() if s.process is not None and s.process.poll() is not None
         }
 
+    def kill(self, name: str) -> None:
+        """SIGKILL one service's process group at once, as a crash would (crash tests use this)."""
+        service = self.services[name]
+        if service.ref is not None:
+            kill_group(service.ref)
+        if service.process is not None:
+            service.process.wait()
+
+    async def restart(self, name: str) -> None:
+        """Start one service again (after ``kill``) on its old address and wait until it is SERVING."""
+        service = self.services[name]
+        if service.process is not None and service.process.poll() is None:
+            raise StackError(f"{name} is still running", service=name)
+        self._spawn(service)
+        channel = grpc.aio.insecure_channel(service.grpc_address, options=_HEALTH_CHANNEL_OPTIONS)
+        deadline = time.monotonic() + self.config.startup_timeout
+        try:
+            while await _health_status(channel, 1.0) != SERVING:
+                exited = service.process is None or service.process.poll() is not None
+                if exited or time.monotonic() >= deadline:
+                    raise StackError(f"{name} did not come back", service=name, log_tail=service.log_tail())
+                await asyncio.sleep(0.05)
+        finally:
+            await channel.close()
+        self._write_state("running")
+
     async def stop(self) -> None:
         """Stop services (SIGTERM, a bounded wait, then SIGKILL of their groups), then Redis and PostgreSQL.
 
