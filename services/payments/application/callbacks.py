@@ -68,7 +68,7 @@ async def apply_callback(uow: PaymentsUnitOfWork, callback: ProviderCallback, no
     outcome = decide(callback, payment, operation)
     if outcome is None:
         return False
-    return await settle(uow, operation.operation_id, outcome, now)
+    return await settle(uow, operation.operation_id, outcome, now) is not None
 
 
 async def _attempt(uow: PaymentsUnitOfWork, callback: ProviderCallback, now: datetime) -> tuple[bool, str]:

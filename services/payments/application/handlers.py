@@ -101,24 +101,27 @@ def check_id(field_name: str, value: str) -> None:
 # Settling: the one place a provider's outcome changes a payment, whoever learnt it.
 
 
-async def settle(uow: PaymentsUnitOfWork, operation_id: str, outcome: Outcome, now: datetime) -> bool:
-    """Apply ``outcome`` to a PENDING operation under its payment's row lock; False when already settled.
+async def settle(
+    uow: PaymentsUnitOfWork, operation_id: str, outcome: Outcome, now: datetime
+) -> tuple[Payment, Operation] | None:
+    """Apply ``outcome`` to a PENDING operation under its payment's row lock; None when already settled.
 
     The handler that called the provider, a provider callback and the repair task may all learn the same
-    outcome; the row lock and the PENDING check make exactly one of them apply it.
+    outcome; the row lock and the PENDING check make exactly one of them apply it. Returns the payment and
+    the operation as they now are.
     """
     locked = await uow.payments.lock_for_settlement(operation_id)
     if locked is None:
         raise PaymentNotFound(operation_id)
     payment, operation = locked
     if not operation.is_pending:
-        return False
+        return None
     updated, settled, events = apply_outcome(payment, operation, outcome, now)
     if updated is not payment:
         await uow.payments.save(updated)
     await uow.payments.save_operation(settled)
     uow.publish(*events)
-    return True
+    return updated, settled
 
 
 async def details_of(uow: PaymentsUnitOfWork, payment: Payment) -> PaymentDetails:
@@ -137,11 +140,16 @@ async def _record_intent(
     command: Authorize | Capture | Void | Refund,
     kind: OperationKind,
     open_intent: Callable[[str], Awaitable[_Intent]],
+    *,
+    look_first: bool = True,
 ) -> _Intent:
-    """Find the intent of an earlier attempt of ``command`` or open (and commit) a new one."""
+    """Find the intent of an earlier attempt of ``command`` or open (and commit) a new one.
+
+    ``look_first=False`` saves the lookup when ``open_intent`` itself resolves a clash on the request id.
+    """
     fingerprint = codec.fingerprint(command)
     async with uow:
-        existing = await uow.payments.operation_by_request(command.request_id)
+        existing = await uow.payments.operation_by_request(command.request_id) if look_first else None
         if existing is None:
             intent = await open_intent(fingerprint)
             await uow.commit()
@@ -197,13 +205,19 @@ async def _record_outcome(
         if previous is not None:
             return previous
         operation = intent.operation
-        if operation is not None:
-            if outcome is not None:
-                await settle(uow, operation.operation_id, outcome, clock())
-            operation = await uow.payments.operation(operation.operation_id)
-        payment = await uow.payments.get(intent.payment.payment_id)
-        if payment is None:
-            raise PaymentNotFound(intent.payment.payment_id)
+        settled = None
+        if operation is not None and outcome is not None:
+            settled = await settle(uow, operation.operation_id, outcome, clock())
+        if settled is not None:
+            payment, operation = settled
+        else:
+            # Settled by someone else (a callback, the repair, an earlier attempt): read what they wrote.
+            if operation is not None:
+                operation = await uow.payments.operation(operation.operation_id)
+            found = await uow.payments.get(intent.payment.payment_id)
+            if found is None:
+                raise PaymentNotFound(intent.payment.payment_id)
+            payment = found
         result = OperationResult(await details_of(uow, payment), operation)
         await uow.remember(command, result)
         await uow.commit()
@@ -272,7 +286,8 @@ async def authorize(
         await uow.payments.add(payment)
         return _Intent(payment, operation)
 
-    intent = await _record_intent(uow, command, OperationKind.AUTHORIZE, open_intent)
+    # A new authorization (the hot path) inserts its intent straight away; a repeat finds it on the clash.
+    intent = await _record_intent(uow, command, OperationKind.AUTHORIZE, open_intent, look_first=False)
 
     async def call(operation: Operation) -> Outcome:
         reference = await provider.authorize(reference=operation.payment_id, amount=command.amount, token=command.token)
@@ -396,7 +411,7 @@ async def refund(
             raise OperationInProgress(command.payment_id)
         return _Intent(reserved, operation)
 
-    intent = await _record_intent(uow, command, OperationKind.REFUND, open_intent)
+    intent = await _record_intent(uow, command, OperationKind.REFUND, open_intent, look_first=False)
     provider = providers.get(intent.payment.provider, "payment_id")
 
     async def call(operation: Operation) -> Outcome:
@@ -484,7 +499,7 @@ async def repair_pending_operations(uow: PaymentsUnitOfWork, providers: Provider
             continue
         try:
             async with uow:
-                if await settle(uow, operation.operation_id, outcome, clock()):
+                if await settle(uow, operation.operation_id, outcome, clock()) is not None:
                     repaired += 1
                 await uow.commit()
         except OmsError as conflict:
