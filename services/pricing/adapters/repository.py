@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text, tuple_, update
+from sqlalchemy import literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -215,10 +215,12 @@ class SqlPromotionRepository:
         if status is not None:
             statement = statement.where(promotions.c.status == status.value)
         if after is not None:
-            statement = statement.where(
-                tuple_(promotions.c.created_at, promotions.c.promotion_id)
-                > tuple_(after.created_at, after.promotion_id)
+            position = tuple_(promotions.c.created_at, promotions.c.promotion_id)
+            last = tuple_(
+                literal(after.created_at, promotions.c.created_at.type),
+                literal(after.promotion_id, promotions.c.promotion_id.type),
             )
+            statement = statement.where(position > last)
         statement = statement.order_by(promotions.c.created_at, promotions.c.promotion_id).limit(limit)
         return [_promotion(row) for row in await self._session.execute(statement)]
 
