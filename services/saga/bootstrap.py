@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Awaitable, Callable, Sequence
 
 from oms.saga.v1 import saga_pb2_grpc
 from pydantic import Field
@@ -79,18 +80,24 @@ def build_coordinator(
     )
 
 
-def build(settings: Settings, infra: Infrastructure) -> ServiceDefinition:
+def build_service(
+    settings: Settings,
+    infra: Infrastructure,
+    participants: Participants,
+    *,
+    owner: str | None = None,
+    on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
+) -> ServiceDefinition:
+    """The service definition around a coordinator calling ``participants``."""
     # Unique per process: a restarted coordinator must not pass the lease check of its former self.
-    owner = f"{socket.gethostname()}/{os.getpid()}/{new_id()}"
-    peers = PeerChannels(
-        {peer: settings.peer_address(peer) for peer in PEERS}, timeout_seconds=settings.saga_peer_timeout_seconds
-    )
-    coordinator = build_coordinator(settings, infra, peers.participants(), owner=owner)
+    owner = owner or f"{socket.gethostname()}/{os.getpid()}/{new_id()}"
+    coordinator = build_coordinator(settings, infra, participants, owner=owner)
     servicer = SagaServicer(coordinator, default_deadline_seconds=settings.grpc_default_deadline_seconds)
 
     async def stop() -> None:
         await coordinator.close(settings.shutdown_grace_seconds)
-        await peers.close()
+        for clean_up in on_stop:
+            await clean_up()
 
     return ServiceDefinition(
         name="saga",
@@ -98,3 +105,11 @@ def build(settings: Settings, infra: Infrastructure) -> ServiceDefinition:
         background=[coordinator.recover_forever, coordinator.renew_forever],
         on_stop=[stop],
     )
+
+
+def build(settings: Settings, infra: Infrastructure) -> ServiceDefinition:
+    """The production wiring: participants are the peer services at OMS_<PEER>_ADDRESS."""
+    peers = PeerChannels(
+        {peer: settings.peer_address(peer) for peer in PEERS}, timeout_seconds=settings.saga_peer_timeout_seconds
+    )
+    return build_service(settings, infra, peers.participants(), on_stop=[peers.close])
