@@ -98,7 +98,9 @@ class PaymentsServiceServicer:
         sees the same reference) and a crash is repaired by re-querying the provider.
         Errors: INVALID_ARGUMENT (field order_id, amount, payment_method.provider, payment_method.token:
         a token that looks like a card number, 13-19 digits, is refused; IDEMPOTENCY_KEY_REUSED);
-        FAILED_PRECONDITION (PAYMENT_DECLINED, metadata payment_id; a replay answers the same);
+        FAILED_PRECONDITION (PAYMENT_DECLINED, metadata payment_id, provider_reason; a replay answers the
+        same; PAYMENT_FAILED: the provider never took it, found by the repair task; a new attempt needs a
+        new request_id);
         UNAVAILABLE (PROVIDER_UNAVAILABLE, metadata payment_id: outcome unknown, retry with the same
         request_id; the payment stays AUTHORIZING until the provider answers, a callback arrives or the
         repair task settles it).
