@@ -212,7 +212,9 @@ class PricingServiceServicer:
         and floor of every SKU it covers, assuming the worst basket, and reports the violating
         combinations.
         Errors: INVALID_ARGUMENT with the field (promotion_id, or the fields under draft as for
-        CreatePromotion); NOT_FOUND (PROMOTION_NOT_FOUND).
+        CreatePromotion; target when neither or both are set); NOT_FOUND (PROMOTION_NOT_FOUND);
+        FAILED_PRECONDITION (LAUNCH_CHECK_TOO_WIDE, metadata sku, partners) when more than 16 active
+        promotions could stack with it on one SKU (too many combinations to simulate).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -224,9 +226,10 @@ class PricingServiceServicer:
         the other. Emits PromotionActivated.
         Errors: INVALID_ARGUMENT (field promotion_id); NOT_FOUND (PROMOTION_NOT_FOUND);
         FAILED_PRECONDITION (INVALID_TRANSITION, metadata from, to) when already ACTIVE;
-        FAILED_PRECONDITION (PROMOTION_SELLS_BELOW_FLOOR, metadata sku, promotion_ids, violations) when
-        the launch check fails; FAILED_PRECONDITION (PROMOTION_WINDOW_OVER, metadata ends_at) when its
-        window has already ended; INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED).
+        FAILED_PRECONDITION (PROMOTION_SELLS_BELOW_FLOOR, metadata promotion_id, sku and promotion_ids of
+        the worst violation, violations = their count) when the launch check fails; FAILED_PRECONDITION (PROMOTION_WINDOW_OVER, metadata ends_at) when its
+        window has already ended; FAILED_PRECONDITION (LAUNCH_CHECK_TOO_WIDE) as for
+        ValidatePromotionLaunch; INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
