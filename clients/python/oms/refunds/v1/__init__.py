@@ -1,0 +1,1 @@
+"""Generated from proto/ by `python -m tools.codegen`; never edit by hand."""
