@@ -169,7 +169,7 @@ async def confirm_reservation(
             existing = await uow.reservations.by_order(order_id)
             if existing is None:
                 raise ReservationNotFound(order_id)
-            if existing.needs_confirm():
+            if existing.needs(ReservationStatus.CONFIRMED):
                 raise Contention(f"reservation of order {order_id} is held but could not be confirmed")
             result = ReservationResult(existing)
         else:
@@ -200,7 +200,7 @@ async def release_reservation(
                 result = ReservationResult(released)
                 break
             existing = await uow.reservations.by_order(order_id)
-            if existing is not None and not existing.needs_release():
+            if existing is not None and not existing.needs(ReservationStatus.RELEASED):
                 result = ReservationResult(existing)
                 break
             if existing is None:

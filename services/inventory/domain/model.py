@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from services.inventory.domain.errors import InsufficientStock
@@ -140,6 +140,12 @@ _TRANSITIONS: dict[ReservationStatus, frozenset[ReservationStatus]] = {
     ReservationStatus.RELEASED: frozenset(),
     ReservationStatus.EXPIRED: frozenset(),
 }
+# A repeated Release or Confirm finds its work done when the reservation is already in one of these.
+_ALREADY_THERE: dict[ReservationStatus, frozenset[ReservationStatus]] = {
+    ReservationStatus.CONFIRMED: frozenset({ReservationStatus.CONFIRMED}),
+    ReservationStatus.RELEASED: frozenset({ReservationStatus.RELEASED, ReservationStatus.EXPIRED}),
+    ReservationStatus.EXPIRED: frozenset({ReservationStatus.EXPIRED, ReservationStatus.RELEASED}),
+}
 
 
 @dataclass(frozen=True)
@@ -178,27 +184,15 @@ class Reservation:
     closed_at: datetime | None = None
     release_reason: str = ""
 
-    def close(self, to: ReservationStatus, now: datetime, reason: str = "") -> Reservation:
-        """The reservation after moving to a final state; an illegal move raises InvalidTransition."""
-        if to not in _TRANSITIONS[self.status]:
-            raise InvalidTransition("reservation", self.reservation_id, self.status.value, to.value)
-        return replace(self, status=to, closed_at=now, release_reason=reason)
-
-    def needs_release(self) -> bool:
-        """Whether Release has work to do: False when already given back; a shipped one cannot be released."""
-        if self.status is ReservationStatus.CONFIRMED:
-            raise InvalidTransition(
-                "reservation", self.reservation_id, self.status.value, ReservationStatus.RELEASED.value
-            )
-        return self.status is ReservationStatus.HELD
-
-    def needs_confirm(self) -> bool:
-        """Whether Confirm has work to do: False when already confirmed; a given-back one cannot ship."""
-        if self.status in (ReservationStatus.RELEASED, ReservationStatus.EXPIRED):
-            raise InvalidTransition(
-                "reservation", self.reservation_id, self.status.value, ReservationStatus.CONFIRMED.value
-            )
-        return self.status is ReservationStatus.HELD
+    def needs(self, to: ReservationStatus) -> bool:
+        """Whether moving to ``to`` has work to do (only from HELD); False when the reservation already
+        got there, or to the equivalent state (an expired hold counts as released); an illegal move raises
+        InvalidTransition, e.g. releasing a shipped reservation or confirming one given back."""
+        if to in _TRANSITIONS[self.status]:
+            return True
+        if self.status in _ALREADY_THERE[to]:
+            return False
+        raise InvalidTransition("reservation", self.reservation_id, self.status.value, to.value)
 
     def quantities(self) -> dict[str, int]:
         totals: dict[str, int] = defaultdict(int)
