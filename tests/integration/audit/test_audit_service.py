@@ -4,6 +4,7 @@ idempotent replay, and appends racing on one chain."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import grpc
@@ -224,7 +225,7 @@ async def test_appends_racing_on_one_chain_get_consecutive_sequences_and_verify(
     for chain, count in ((orders, 30), (payments, 15)):
         entries = sorted((r.entry for r in replies if r.entry.chain == chain), key=lambda e: e.sequence)
         assert [e.sequence for e in entries] == list(range(1, count + 1))
-        assert all(later.prev_hash == earlier.hash for earlier, later in zip(entries, entries[1:], strict=False))
+        assert all(later.prev_hash == earlier.hash for earlier, later in itertools.pairwise(entries))
         report = await client.Verify(audit_pb2.VerifyRequest(chain=chain))
         assert report.intact
         [result] = report.chains
