@@ -25,7 +25,9 @@ class Settings(ServiceSettings):
     """Payments settings: OMS_PAYMENTS_* environment variables."""
 
     payments_default_provider: str = Field(default="sandbox", description="The provider an empty name means.")
-    payments_provider_timeout_seconds: float = Field(default=10.0, gt=0)
+    payments_provider_timeout_seconds: float = Field(
+        default=4.0, gt=0, description="Below the callers' usual 5 s deadline, so they hear UNAVAILABLE, not a cut."
+    )
     payments_repair_grace_seconds: float = Field(
         default=60.0, gt=0, description="Age after which a PENDING intent is settled by asking the provider."
     )

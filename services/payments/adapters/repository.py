@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, delete, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -140,12 +140,12 @@ class SqlPaymentRepository:
             update(payments).where(payments.c.payment_id == payment.payment_id).values(**_payment_values(payment))
         )
 
-    async def list_by_order(self, order_id: str, *, after: str, limit: int) -> list[Payment]:
+    async def list_by_order(self, order_id: str, *, after: tuple[datetime, str] | None, limit: int) -> list[Payment]:
         statement = select(payments).where(payments.c.order_id == order_id)
-        if after:
-            # Ids are UUIDv7, so their order is the order of creation.
-            statement = statement.where(payments.c.payment_id > after)
-        statement = statement.order_by(payments.c.payment_id).limit(limit)
+        if after is not None:
+            position = tuple_(*after, types=[payments.c.created_at.type, payments.c.payment_id.type])
+            statement = statement.where(tuple_(payments.c.created_at, payments.c.payment_id) > position)
+        statement = statement.order_by(payments.c.created_at, payments.c.payment_id).limit(limit)
         return [_payment(row) for row in await self._session.execute(statement)]
 
     async def refunds_of(self, payment_ids: Sequence[str]) -> dict[str, list[Operation]]:

@@ -38,7 +38,7 @@ payments = Table(
     Column("failure_reason", Text, nullable=False),
     Column("created_at", _INSTANT, nullable=False),
     Column("updated_at", _INSTANT, nullable=False),
-    Index("payments_order", "order_id", "payment_id"),
+    Index("payments_order", "order_id", "created_at", "payment_id"),
 )
 
 payment_operations = Table(

@@ -75,7 +75,7 @@ MAX_PAGE_SIZE = 500
 class Policy:
     """The tunable numbers of the payments context (bootstrap fills them from settings)."""
 
-    provider_timeout: timedelta = timedelta(seconds=10)
+    provider_timeout: timedelta = timedelta(seconds=4)
     callback_retry_delays: tuple[timedelta, ...] = field(
         default=(timedelta(minutes=1), timedelta(minutes=3), timedelta(minutes=10))
     )
@@ -224,6 +224,14 @@ async def _record_outcome(
     return result
 
 
+async def _recorded(
+    uow: PaymentsUnitOfWork, command: object, intent: _Intent, outcome: Outcome | None, clock: Clock
+) -> OperationResult:
+    """Record the outcome even if the caller gives up meanwhile: the provider has acted, so waiting for the
+    repair task to find it out would only leave the payment behind for a minute."""
+    return await asyncio.shield(_record_outcome(uow, command, intent, outcome, clock))
+
+
 def _new_operation(
     payment_id: str,
     kind: OperationKind,
@@ -294,7 +302,7 @@ async def authorize(
         return Outcome.succeeded(reference)
 
     outcome = await _call_provider(provider, intent, policy, call)
-    result = await _record_outcome(uow, command, intent, outcome, clock)
+    result = await _recorded(uow, command, intent, outcome, clock)
     payment = result.details.payment
     if payment.status is PaymentStatus.DECLINED:
         raise PaymentDeclined(payment.payment_id, payment.failure_reason)
@@ -339,7 +347,7 @@ async def capture(
         return Outcome.succeeded(reference)
 
     outcome = await _call_provider(provider, intent, policy, call)
-    result = await _record_outcome(uow, command, intent, outcome, clock)
+    result = await _recorded(uow, command, intent, outcome, clock)
     if result.operation is not None and result.operation.status is OperationStatus.FAILED:
         raise CaptureDeclined(command.payment_id, result.operation.failure_reason)
     return result
@@ -375,7 +383,7 @@ async def void(
         return Outcome.succeeded(reference)
 
     outcome = await _call_provider(provider, intent, policy, call)
-    result = await _record_outcome(uow, command, intent, outcome, clock)
+    result = await _recorded(uow, command, intent, outcome, clock)
     if result.operation is not None and result.operation.status is OperationStatus.FAILED:
         raise VoidDeclined(command.payment_id, result.operation.failure_reason)
     return result
@@ -425,7 +433,7 @@ async def refund(
         return Outcome(OutcomeStatus.PENDING, receipt.provider_reference)
 
     outcome = await _call_provider(provider, intent, policy, call)
-    result = await _record_outcome(uow, command, intent, outcome, clock)
+    result = await _recorded(uow, command, intent, outcome, clock)
     if result.operation is not None and result.operation.status is OperationStatus.FAILED:
         raise RefundDeclined(
             command.payment_id, result.operation.failure_reason, refund_id=result.operation.operation_id
@@ -445,18 +453,21 @@ async def get_payment(query: GetPayment, uow: PaymentsUnitOfWork) -> PaymentDeta
         return await details_of(uow, payment)
 
 
-def _encode_token(payment_id: str) -> str:
-    return base64.urlsafe_b64encode(payment_id.encode()).decode().rstrip("=")
+def _encode_token(last: Payment) -> str:
+    position = f"{last.created_at.isoformat()}|{last.payment_id}"
+    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
 
 
-def _decode_token(token: str) -> str:
+def _decode_token(token: str) -> tuple[datetime, str]:
+    """The (created_at, payment_id) position a page token stands for; refuses anything not issued here."""
     try:
-        payment_id = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        created_at, _, payment_id = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode().partition("|")
+        position = (datetime.fromisoformat(created_at), payment_id)
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        payment_id = ""
-    if not is_valid_id(payment_id):
+        position = None
+    if position is None or position[0].tzinfo is None or not is_valid_id(position[1]):
         raise InvalidArgument.field("page.page_token", "is not a token this service issued")
-    return payment_id
+    return position
 
 
 async def list_payments_by_order(query: ListPaymentsByOrder, uow: PaymentsUnitOfWork) -> PaymentPage:
@@ -464,14 +475,14 @@ async def list_payments_by_order(query: ListPaymentsByOrder, uow: PaymentsUnitOf
     if query.page_size < 0:
         raise InvalidArgument.field("page.page_size", "must not be negative")
     size = min(query.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    after = _decode_token(query.page_token) if query.page_token else ""
+    after = _decode_token(query.page_token) if query.page_token else None
     async with uow:
         payments = await uow.payments.list_by_order(query.order_id, after=after, limit=size + 1)
         page, more = payments[:size], len(payments) > size
         refunds = await uow.payments.refunds_of([p.payment_id for p in page]) if page else {}
     return PaymentPage(
         payments=tuple(PaymentDetails(p, tuple(refunds.get(p.payment_id, ()))) for p in page),
-        next_page_token=_encode_token(page[-1].payment_id) if more else "",
+        next_page_token=_encode_token(page[-1]) if more else "",
     )
 
 

@@ -104,7 +104,9 @@ class PaymentRepository(Protocol):
         """Write the payment's state; the caller holds its row lock."""
         ...
 
-    async def list_by_order(self, order_id: str, *, after: str, limit: int) -> list[Payment]: ...
+    async def list_by_order(self, order_id: str, *, after: tuple[datetime, str] | None, limit: int) -> list[Payment]:
+        """The order's payments in creation order, starting after the (created_at, payment_id) position."""
+        ...
 
     async def refunds_of(self, payment_ids: Sequence[str]) -> dict[str, list[Operation]]:
         """The refunds of several payments in one round trip, oldest first."""

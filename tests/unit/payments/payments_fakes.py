@@ -56,10 +56,14 @@ class FakePayments:
     async def save(self, payment: Payment) -> None:
         self._state.payments[payment.payment_id] = payment
 
-    async def list_by_order(self, order_id: str, *, after: str, limit: int) -> list[Payment]:
+    async def list_by_order(self, order_id: str, *, after: tuple[datetime, str] | None, limit: int) -> list[Payment]:
         found = sorted(
-            (p for p in self._state.payments.values() if p.order_id == order_id and p.payment_id > after),
-            key=lambda p: p.payment_id,
+            (
+                p
+                for p in self._state.payments.values()
+                if p.order_id == order_id and (after is None or (p.created_at, p.payment_id) > after)
+            ),
+            key=lambda p: (p.created_at, p.payment_id),
         )
         return found[:limit]
 

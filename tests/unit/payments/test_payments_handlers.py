@@ -344,7 +344,10 @@ async def test_an_asynchronous_refund_is_settled_by_its_callback(world: World) -
 
 async def test_list_payments_by_order_pages(world: World) -> None:
     order_id = new_id()
-    made = [(await world.authorize(authorize_command(order_id=order_id))).details.payment.payment_id for _ in range(5)]
+    made = []
+    for _ in range(5):
+        made.append((await world.authorize(authorize_command(order_id=order_id))).details.payment.payment_id)
+        world.clock.advance(timedelta(milliseconds=1))
     seen, token = [], ""
     while True:
         page = await handlers.list_payments_by_order(ListPaymentsByOrder(order_id, 2, token), world.uow())  # type: ignore[arg-type]
@@ -352,10 +355,11 @@ async def test_list_payments_by_order_pages(world: World) -> None:
         token = page.next_page_token
         if not token:
             break
-    assert seen == sorted(made)
+    assert seen == made
     for query, field in (
         (ListPaymentsByOrder(order_id, -1), "page.page_size"),
         (ListPaymentsByOrder(order_id, 1, "%%%"), "page.page_token"),
+        (ListPaymentsByOrder(order_id, 1, "bm9wZXxub3Bl"), "page.page_token"),
         (ListPaymentsByOrder("nope"), "order_id"),
     ):
         with pytest.raises(InvalidArgument) as refused:

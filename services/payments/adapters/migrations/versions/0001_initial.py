@@ -50,7 +50,7 @@ def upgrade() -> None:
             "refunded_minor + refund_pending_minor <= captured_minor", name="payments_refunds_within_captured"
         ),
     )
-    op.create_index("payments_order", "payments", ["order_id", "payment_id"])
+    op.create_index("payments_order", "payments", ["order_id", "created_at", "payment_id"])
     op.create_table(
         "payment_operations",
         sa.Column("operation_id", UUID(as_uuid=False), primary_key=True),
