@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import grpc
@@ -207,3 +208,26 @@ async def test_breaker_counts_failures_in_a_sliding_window_without_a_gate(handle
     status = await resume_sku(ResumeSku(new_id(), item, ""), handlers(), deps)
     assert status.status.paused is False
     assert (await reserve_stock(ReserveStock(new_id(), new_id(), (RequestedLine(item, 1),)), handlers(), deps)).created
+
+
+async def test_the_database_alone_never_oversells(handlers):
+    """Without the Redis gate every one of 200 racing reservations reaches the stock row."""
+    deps = Dependencies(clock=lambda: datetime.now(UTC), breaker=BreakerPolicy(threshold=10_000))
+    code = "W-" + new_id()[-10:]
+    warehouse = (await upsert_warehouse(UpsertWarehouse(new_id(), code, "仓", ()), handlers(), deps)).warehouse
+    item = sku("RAW")
+    await receive_stock(ReceiveStock(new_id(), warehouse.warehouse_id, item, 50), handlers(), deps)
+
+    async def attempt() -> bool:
+        try:
+            await reserve_stock(ReserveStock(new_id(), new_id(), (RequestedLine(item, 1),)), handlers(), deps)
+        except InsufficientStock:
+            return False
+        return True
+
+    outcomes = await asyncio.gather(*(attempt() for _ in range(200)))
+
+    assert outcomes.count(True) == 50
+    async with handlers() as uow:
+        (level,) = await uow.stock.levels([item])
+    assert (level.on_hand, level.reserved, level.available) == (50, 50, 0)

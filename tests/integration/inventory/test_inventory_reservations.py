@@ -306,3 +306,27 @@ async def test_unknown_sku_is_not_found(inventory: Inventory):
         await inventory.reserve(new_id(), (sku("NOPE"), 1))
     assert refused.value.code == grpc.StatusCode.NOT_FOUND
     assert refused.value.reason == "SKU_NOT_FOUND"
+
+
+async def test_confirm_and_release_racing_on_one_order_settle_once(inventory: Inventory):
+    warehouse = await inventory.warehouse()
+    item = sku("RACE")
+    await inventory.receive(warehouse, item, 10)
+    outcomes = []
+    for _ in range(5):
+        order = new_id()
+        await inventory.reserve(order, (item, 1))
+        confirm = inventory.client.Confirm(pb.ConfirmRequest(request_id=new_id(), order_id=order))
+        release = inventory.client.Release(pb.ReleaseRequest(request_id=new_id(), order_id=order))
+        replies = await asyncio.gather(confirm, release, return_exceptions=True)
+        statuses = {reply.reservation.status for reply in replies if not isinstance(reply, oms_client.OmsRpcError)}
+        errors = [reply.reason for reply in replies if isinstance(reply, oms_client.OmsRpcError)]
+        # Whichever came second either refuses (INVALID_TRANSITION) or finds its work already done.
+        assert len(statuses) == 1 and errors in ([], ["INVALID_TRANSITION"])
+        outcomes.append(statuses.pop())
+
+    shipped = outcomes.count(pb.RESERVATION_STATUS_CONFIRMED)
+    assert await stock_row(inventory, warehouse, item) == (10 - shipped, 0)
+    moves = [kind for kind, *_ in await ledger(inventory, item)]
+    assert moves.count("SHIPMENT") == shipped
+    assert moves.count("RELEASE") == 5 - shipped
