@@ -1,10 +1,4 @@
-"""The Redis admission gate: sold-out and paused markers that answer hot SKUs before the database does.
-
-PostgreSQL stays the system of record; a marker only saves a trip to the stock rows. Each SKU has an
-epoch that every clear bumps; a marker is written only if the epoch is still the one read before the
-database was consulted, so a stock increase committed in between always wins over a stale "sold out".
-Redis outages are logged and treated as "no marker": the database then answers everything.
-"""
+"""The Redis admission gate: sold-out and paused markers that answer hot SKUs before the database does."""
 
 from __future__ import annotations
 
@@ -45,6 +39,14 @@ return removed
 
 
 class RedisGate:
+    """Markers with a TTL, each guarded by a per-SKU epoch.
+
+    PostgreSQL stays the system of record; a marker only spares the stock rows. Every clear bumps the
+    SKU's epoch, and a marker is written only if the epoch is still the one read before the database was
+    consulted, so a stock increase committed in between always wins over a stale "sold out". Redis
+    outages are logged and read as "no marker": the database then answers everything.
+    """
+
     enabled = True
 
     def __init__(self, redis: Redis, prefix: str, *, marker_ttl_seconds: int) -> None:
