@@ -400,7 +400,7 @@ class FakeStore:
         return found[:limit]
 
     def _claimable(self, row: _Row) -> bool:
-        return row.saga.state in ACTIVE_STATES and row.lease_expires < self.db.clock.mono
+        return row.saga.state in ACTIVE_STATES and row.lease_expires <= self.db.clock.mono
 
     async def claim(self, saga_id: str) -> Saga | None:
         row = self.db.rows.get(saga_id)
