@@ -31,12 +31,12 @@ def _validate(command: HandleProviderCallback) -> tuple[CallbackType, Money]:
     if not command.provider:
         raise InvalidArgument.field("provider", "is required")
     rules.check_text(
-        "provider_event_id", command.provider_event_id, required=True, max_length=rules.MAX_PROVIDER_TEXT_LENGTH
+        "provider_event_id", command.provider_event_id, required=True, max_length=rules.MAX_IDENTIFIER_LENGTH
     )
     if command.callback_type is None:
         raise InvalidArgument.field("type", "is required")
     check_id("payment_reference", command.payment_reference)
-    rules.check_text("provider_reference", command.provider_reference, max_length=rules.MAX_PROVIDER_TEXT_LENGTH)
+    rules.check_text("provider_reference", command.provider_reference, max_length=rules.MAX_IDENTIFIER_LENGTH)
     if command.callback_type.about_refund:
         check_id("refund_reference", command.refund_reference)
     if command.amount is None:

@@ -91,6 +91,12 @@ class _Intent:
     operation: Operation | None
 
 
+def check_request_id(request_id: str) -> None:
+    if not request_id:
+        raise InvalidArgument.field("request_id", "is required (the idempotency key of a mutating call)")
+    rules.check_text("request_id", request_id, max_length=rules.MAX_IDENTIFIER_LENGTH)
+
+
 def check_id(field_name: str, value: str) -> None:
     if not value:
         raise InvalidArgument.field(field_name, "is required")
@@ -261,12 +267,11 @@ async def authorize(
     command: Authorize, uow: PaymentsUnitOfWork, providers: Providers, clock: Clock, policy: Policy
 ) -> OperationResult:
     """Hold the amount for the order; raises PaymentDeclined / PaymentFailed / ProviderUnavailable."""
+    check_request_id(command.request_id)
     check_id("order_id", command.order_id)
     rules.check_positive("amount.amount_minor", command.amount)
     provider = providers.get(command.provider, "payment_method.provider")
     rules.check_token("payment_method.token", command.token)
-    if not command.request_id:
-        raise InvalidArgument.field("request_id", "is required (the idempotency key of a mutating call)")
 
     async def open_intent(fingerprint: str) -> _Intent:
         now = clock()
@@ -318,10 +323,9 @@ async def capture(
     command: Capture, uow: PaymentsUnitOfWork, providers: Providers, clock: Clock, policy: Policy
 ) -> OperationResult:
     """Take the amount of an AUTHORIZED payment (at most what was authorized, once)."""
+    check_request_id(command.request_id)
     check_id("payment_id", command.payment_id)
     rules.check_positive("amount.amount_minor", command.amount)
-    if not command.request_id:
-        raise InvalidArgument.field("request_id", "is required (the idempotency key of a mutating call)")
 
     async def open_intent(fingerprint: str) -> _Intent:
         # The lock orders this check after any capture or void settling right now.
@@ -357,9 +361,8 @@ async def void(
     command: Void, uow: PaymentsUnitOfWork, providers: Providers, clock: Clock, policy: Policy
 ) -> OperationResult:
     """Release the hold of an AUTHORIZED payment; a VOIDED payment is returned as it is."""
+    check_request_id(command.request_id)
     check_id("payment_id", command.payment_id)
-    if not command.request_id:
-        raise InvalidArgument.field("request_id", "is required (the idempotency key of a mutating call)")
 
     async def open_intent(fingerprint: str) -> _Intent:
         payment = await uow.payments.lock(command.payment_id)
@@ -393,11 +396,10 @@ async def refund(
     command: Refund, uow: PaymentsUnitOfWork, providers: Providers, clock: Clock, policy: Policy
 ) -> OperationResult:
     """Give back part or all of a captured payment; refunds never exceed the captured amount."""
+    check_request_id(command.request_id)
     check_id("payment_id", command.payment_id)
     rules.check_positive("amount.amount_minor", command.amount)
     rules.check_text("reason", command.reason)
-    if not command.request_id:
-        raise InvalidArgument.field("request_id", "is required (the idempotency key of a mutating call)")
 
     async def open_intent(fingerprint: str) -> _Intent:
         now = clock()

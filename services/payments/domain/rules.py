@@ -9,7 +9,7 @@ from shared.kernel.money import Money
 
 MAX_TOKEN_LENGTH = 256
 MAX_REASON_LENGTH = 500
-MAX_PROVIDER_TEXT_LENGTH = 200
+MAX_IDENTIFIER_LENGTH = 200
 
 # 13 to 19 digits, possibly grouped by spaces or hyphens as printed on a card.
 _CARD_NUMBER = re.compile(r"\d(?:[ -]?\d){12,18}")

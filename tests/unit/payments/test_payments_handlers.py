@@ -174,6 +174,7 @@ async def test_a_decline_is_recorded_and_replayed(world: World) -> None:
         ({"token": "5555555555554444"}, "payment_method.token"),
         ({"token": ""}, "payment_method.token"),
         ({"request_id": ""}, "request_id"),
+        ({"request_id": "r" * 201}, "request_id"),
     ],
 )
 async def test_bad_authorize_input_writes_nothing(world: World, overrides: dict[str, str], field: str) -> None:
