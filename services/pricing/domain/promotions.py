@@ -18,7 +18,6 @@ from services.pricing.domain.validation import (
     normalize_tier,
 )
 from shared.kernel.errors import InvalidTransition
-from shared.kernel.money import Money
 
 DEFAULT_GROUP = "default"
 MAX_SCOPE_SKUS = 1000
@@ -77,27 +76,8 @@ class PromotionDefinition:
     def in_window(self, now: datetime) -> bool:
         return (self.starts_at is None or self.starts_at <= now) and (self.ends_at is None or now < self.ends_at)
 
-    def overlaps(self, other: PromotionDefinition) -> bool:
-        """Whether the two windows share an instant."""
-        return _window_intersection([self, other]) is not None
-
     def allows_tier(self, tier: str) -> bool:
         return not self.eligible_tiers or tier in self.eligible_tiers
-
-
-def _window_intersection(definitions: list[PromotionDefinition]) -> tuple[datetime | None, datetime | None] | None:
-    starts = [d.starts_at for d in definitions if d.starts_at is not None]
-    ends = [d.ends_at for d in definitions if d.ends_at is not None]
-    start = max(starts) if starts else None
-    end = min(ends) if ends else None
-    if start is not None and end is not None and start >= end:
-        return None
-    return start, end
-
-
-def windows_meet(definitions: list[PromotionDefinition]) -> bool:
-    """Whether all the windows share an instant, so the promotions can be live together."""
-    return _window_intersection(definitions) is not None
 
 
 def tiers_meet(definitions: list[PromotionDefinition]) -> bool:
@@ -109,15 +89,6 @@ def tiers_meet(definitions: list[PromotionDefinition]) -> bool:
             if not common:
                 return False
     return True
-
-
-def amount_from(money: Money | None, currency: str, field: str, violations: Violations) -> int:
-    """The minor units of an optional amount that must be in the promotion's currency."""
-    if money is None:
-        return 0
-    if money.currency != currency:
-        violations.add(f"{field}.currency", f"must be the promotion's currency {currency}")
-    return money.amount_minor
 
 
 def _distinct(values: tuple[str, ...]) -> tuple[str, ...]:

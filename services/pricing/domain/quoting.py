@@ -296,7 +296,11 @@ def _why_not_chosen(candidate: _Candidate, chosen: list[_Candidate]) -> Rejected
     for other in chosen:
         if not candidate.promotion.stacks_with(other.promotion):
             return _reject(candidate, RejectionReason.NOT_STACKABLE, f"does not stack with {other.id}")
-    return _reject(candidate, RejectionReason.CAPPED, "the combined-discount cap leaves nothing for it")
+    return _reject(
+        candidate,
+        RejectionReason.CAPPED,
+        "adding it would not raise the discount (combined-discount cap, or its lines are fully discounted)",
+    )
 
 
 def price_basket(
