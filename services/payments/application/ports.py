@@ -91,9 +91,6 @@ class Providers:
             raise UnknownProvider(field, name, list(self._providers))
         return provider
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(self._providers.values())
-
 
 class PaymentRepository(Protocol):
     async def get(self, payment_id: str) -> Payment | None: ...

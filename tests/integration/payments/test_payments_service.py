@@ -413,3 +413,24 @@ async def test_timeout_token_is_unavailable_and_leaves_the_intent(client: Any, e
     again = await refused(client.Authorize(request))
     assert again.metadata["payment_id"] == payment_id
     assert await events_of(engine, payment_id) == []
+
+
+async def test_racing_captures_and_voids_settle_on_one_outcome(client: Any, engine: AsyncEngine) -> None:
+    payment = await authorized(client)
+    calls = [
+        client.Capture(pb.CaptureRequest(request_id=new_id(), payment_id=payment.payment_id, amount=cny(10_000)))
+        for _ in range(4)
+    ] + [client.Void(pb.VoidRequest(request_id=new_id(), payment_id=payment.payment_id)) for _ in range(4)]
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    passed = [o for o in outcomes if not isinstance(o, oms_client.OmsRpcError)]
+    refusals = {o.reason for o in outcomes if isinstance(o, oms_client.OmsRpcError)}
+    final = (await client.GetPayment(pb.GetPaymentRequest(payment_id=payment.payment_id))).payment
+    assert final.status in (ST.PAYMENT_STATUS_CAPTURED, ST.PAYMENT_STATUS_VOIDED)
+    assert refusals <= {"OPERATION_IN_PROGRESS", "INVALID_TRANSITION"}
+    # Voiding a voided payment answers success, so several voids may pass; never a capture and a void.
+    passed_kinds = {type(o).__name__ for o in passed}
+    assert passed_kinds in ({"CaptureResponse"}, {"VoidResponse"})
+    if final.status == ST.PAYMENT_STATUS_CAPTURED:
+        assert len(passed) == 1 and final.captured.amount_minor == 10_000
+    events = await events_of(engine, payment.payment_id)
+    assert events[0] == "oms.payments.v1.PaymentAuthorized" and len(events) == 2
