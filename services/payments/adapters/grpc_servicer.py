@@ -25,6 +25,14 @@ from services.payments.application.ports import Clock, Providers
 from shared.telemetry import attributes
 
 
+def _tag(request_id: str, *, order_id: str = "") -> None:
+    """Name the request (and order) on the RPC's span; never the token or anything about the card."""
+    span = trace.get_current_span()
+    span.set_attribute(attributes.REQUEST_ID, request_id)
+    if order_id:
+        span.set_attribute(attributes.ORDER_ID, order_id)
+
+
 class PaymentsServicer(payments_pb2_grpc.PaymentsServiceServicer):
     def __init__(
         self, unit_of_work: Callable[[], PaymentsUnitOfWork], providers: Providers, clock: Clock, policy: Policy
@@ -37,9 +45,7 @@ class PaymentsServicer(payments_pb2_grpc.PaymentsServiceServicer):
     async def Authorize(
         self, request: payments_pb2.AuthorizeRequest, context: grpc.aio.ServicerContext
     ) -> payments_pb2.AuthorizeResponse:
-        span = trace.get_current_span()
-        span.set_attribute(attributes.ORDER_ID, request.order_id)
-        span.set_attribute(attributes.REQUEST_ID, request.request_id)
+        _tag(request.request_id, order_id=request.order_id)
         command = Authorize(
             request_id=request.request_id,
             order_id=request.order_id,
@@ -53,6 +59,7 @@ class PaymentsServicer(payments_pb2_grpc.PaymentsServiceServicer):
     async def Capture(
         self, request: payments_pb2.CaptureRequest, context: grpc.aio.ServicerContext
     ) -> payments_pb2.CaptureResponse:
+        _tag(request.request_id)
         command = Capture(
             request_id=request.request_id,
             payment_id=request.payment_id,
@@ -64,6 +71,7 @@ class PaymentsServicer(payments_pb2_grpc.PaymentsServiceServicer):
     async def Void(
         self, request: payments_pb2.VoidRequest, context: grpc.aio.ServicerContext
     ) -> payments_pb2.VoidResponse:
+        _tag(request.request_id)
         command = Void(request_id=request.request_id, payment_id=request.payment_id)
         result = await handlers.void(command, self._uow(), self._providers, self._clock, self._policy)
         return payments_pb2.VoidResponse(payment=protos.payment_out(result.details))
@@ -71,6 +79,7 @@ class PaymentsServicer(payments_pb2_grpc.PaymentsServiceServicer):
     async def Refund(
         self, request: payments_pb2.RefundRequest, context: grpc.aio.ServicerContext
     ) -> payments_pb2.RefundResponse:
+        _tag(request.request_id)
         command = Refund(
             request_id=request.request_id,
             payment_id=request.payment_id,
