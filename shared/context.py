@@ -14,6 +14,9 @@ class CallContext:
     subject: str = ""
     role: str = ""
     peer: str = ""
+    # The scope of a caller limited to some teams or channels; empty means no limit.
+    teams: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
 
 
 NO_CALL = CallContext()

@@ -37,6 +37,8 @@ class ServiceSettings(BaseSettings):
     relay_enabled: bool = True
     relay_batch_size: int = Field(default=500, ge=1)
     log_level: str = "INFO"
+    auth_secret: str = Field(default="", description="Secret that signs caller tokens (32+ characters).")
+    auth_required: bool = Field(default=False, description="Refuse calls without a valid bearer token.")
 
     @field_validator("database_url")
     @classmethod

@@ -49,7 +49,7 @@ class UnaryInterceptor(grpc.aio.ServerInterceptor):
         raise NotImplementedError
 
 
-def _metadata(details: grpc.HandlerCallDetails) -> dict[str, str]:
+def metadata_of(details: grpc.HandlerCallDetails) -> dict[str, str]:
     return {key: value for key, value in details.invocation_metadata or () if isinstance(value, str)}
 
 
@@ -60,7 +60,7 @@ class CallContextInterceptor(UnaryInterceptor):
         self._default_deadline = default_deadline_seconds
 
     def wrap(self, behaviour: Behaviour, details: grpc.HandlerCallDetails) -> Behaviour:
-        metadata = _metadata(details)
+        metadata = metadata_of(details)
 
         async def with_context(request: Any, context: grpc.aio.ServicerContext) -> Any:
             request_id = getattr(request, "request_id", "") or metadata.get("x-request-id", "")

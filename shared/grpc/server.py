@@ -12,8 +12,10 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
+from shared.auth import TokenAuthority
+from shared.grpc.auth import AuthInterceptor, PermissionMatrix
 from shared.grpc.interceptors import CallContextInterceptor, ErrorInterceptor, MetricsInterceptor
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, project_root
 
 BackgroundTask = Callable[[asyncio.Event], Awaitable[None]]
 
@@ -45,6 +47,7 @@ def build_server(settings: ServiceSettings, definition: ServiceDefinition) -> tu
             aio_server_interceptor(),
             ErrorInterceptor(domain=f"oms.{definition.name}"),
             CallContextInterceptor(settings.grpc_default_deadline_seconds),
+            auth_interceptor(settings, definition.name),
             MetricsInterceptor(),
         ],
         options=[
@@ -64,6 +67,14 @@ def build_server(settings: ServiceSettings, definition: ServiceDefinition) -> tu
     if port == 0:
         raise OSError(f"cannot bind gRPC address {settings.grpc_address}")
     return server, port, health_servicer
+
+
+def auth_interceptor(settings: ServiceSettings, service: str) -> AuthInterceptor:
+    """Token checks with the service's permission matrix (``services/<service>/permissions.yaml``)."""
+    authority = TokenAuthority(settings.auth_secret) if settings.auth_secret else None
+    matrix_path = project_root() / "services" / service / "permissions.yaml"
+    matrix = PermissionMatrix.load(matrix_path) if matrix_path.exists() else None
+    return AuthInterceptor(authority, matrix, required=settings.auth_required)
 
 
 async def set_serving(health_servicer: Any, names: list[str], serving: bool) -> None:

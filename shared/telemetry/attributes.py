@@ -23,3 +23,9 @@ SKU = "oms.sku"
 
 REASON = "oms.error.reason"
 """The stable reason of a refused call, e.g. INSUFFICIENT_STOCK."""
+
+PAYMENT_ID = "oms.payment.id"
+"""The payment a span works on (an id, never card or token data)."""
+
+RESERVATION_ID = "oms.reservation.id"
+"""The stock reservation a span works on."""
