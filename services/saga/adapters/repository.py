@@ -10,11 +10,13 @@ the terminal one runs in the unit of work so its integration events reach the ou
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.saga.adapters.events import integration_events
@@ -119,9 +121,10 @@ FROM candidates c
 WHERE s.saga_id = c.saga_id
 RETURNING {_COLUMNS}
 """)
+# A saga that ended since the renewal was asked for still counts as held (no false "lease lost").
 _RENEW = text(f"""
 UPDATE sagas SET lease_expires_at = {LEASE_UNTIL}
-WHERE saga_id = ANY(CAST(:ids AS uuid[])) AND lease_owner = :owner AND state IN {ACTIVE}
+WHERE saga_id = ANY(CAST(:ids AS uuid[])) AND lease_owner = :owner
 RETURNING saga_id
 """)
 _PARK = text("""
@@ -191,6 +194,67 @@ def saga_from_row(row: Any) -> Saga:
     )
 
 
+_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
+
+
+@dataclass(frozen=True)
+class NativeStatement:
+    """A statement in asyncpg's own form ($1, $2 ...) and the names its positions stand for."""
+
+    sql: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, statement: TextClause) -> NativeStatement:
+        names: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            if match.group(1) not in names:
+                names.append(match.group(1))
+            return f"${names.index(match.group(1)) + 1}"
+
+        return cls(_PARAMETER.sub(number, statement.text), tuple(names))
+
+    def arguments(self, parameters: dict[str, Any]) -> list[Any]:
+        return [parameters[name] for name in self.names]
+
+
+_NATIVE_CREATE = NativeStatement.of(_CREATE)
+_NATIVE_SAVE = NativeStatement.of(_SAVE)
+
+
+def _create_parameters(saga: Saga, owner: str, lease: float) -> dict[str, Any]:
+    return {
+        "saga_id": saga.saga_id,
+        "request_id": saga.request_id,
+        "kind": saga.kind.value,
+        "state": saga.state.value,
+        "fingerprint": saga.fingerprint,
+        "payload": codec.dumps(saga.payload),
+        "data": codec.dumps(saga.data),
+        "order_id": saga.data.get(ORDER_ID),
+        "owner": owner,
+        "lease": lease,
+        "now": saga.created_at,
+        "steps": json.dumps([_step_plain(s) for s in saga.steps], ensure_ascii=False),
+    }
+
+
+def _save_parameters(transition: Transition, owner: str, lease: float) -> dict[str, Any]:
+    return {
+        "saga_id": transition.saga_id,
+        "owner": owner,
+        "lease": lease,
+        "state": transition.state.value,
+        "patch": codec.dumps(transition.data_patch),
+        "order_id": transition.data_patch.get(ORDER_ID),
+        "failed_step": transition.failed_step,
+        "failure": _dumps(transition.failure),
+        "now": transition.now,
+        "steps": json.dumps([_step_plain(s) for s in transition.steps], ensure_ascii=False),
+    }
+
+
 class SqlSagaRepository:
     """The statements, on whatever runs them: an autocommit connection or a unit of work's session."""
 
@@ -200,41 +264,12 @@ class SqlSagaRepository:
         self._lease = lease_seconds
 
     async def create(self, saga: Saga) -> bool:
-        result = await self._db.execute(
-            _CREATE,
-            {
-                "saga_id": saga.saga_id,
-                "request_id": saga.request_id,
-                "kind": saga.kind.value,
-                "state": saga.state.value,
-                "fingerprint": saga.fingerprint,
-                "payload": codec.dumps(saga.payload),
-                "data": codec.dumps(saga.data),
-                "order_id": saga.data.get(ORDER_ID),
-                "owner": self._owner,
-                "lease": self._lease,
-                "now": saga.created_at,
-                "steps": json.dumps([_step_plain(s) for s in saga.steps], ensure_ascii=False),
-            },
-        )
+        result = await self._db.execute(_CREATE, _create_parameters(saga, self._owner, self._lease))
         return result.first() is not None
 
     async def save(self, transition: Transition) -> None:
-        result = await self._db.execute(
-            _SAVE_TERMINAL if transition.terminal else _SAVE,
-            {
-                "saga_id": transition.saga_id,
-                "owner": self._owner,
-                "lease": self._lease,
-                "state": transition.state.value,
-                "patch": codec.dumps(transition.data_patch),
-                "order_id": transition.data_patch.get(ORDER_ID),
-                "failed_step": transition.failed_step,
-                "failure": _dumps(transition.failure),
-                "now": transition.now,
-                "steps": json.dumps([_step_plain(s) for s in transition.steps], ensure_ascii=False),
-            },
-        )
+        statement = _SAVE_TERMINAL if transition.terminal else _SAVE
+        result = await self._db.execute(statement, _save_parameters(transition, self._owner, self._lease))
         if result.scalar_one() == 0:
             raise LeaseLost(transition.saga_id)
 
@@ -314,20 +349,27 @@ class SqlSagaStore:
     def _repository(self, connection: AsyncConnection) -> SqlSagaRepository:
         return SqlSagaRepository(connection, owner=self.owner, lease_seconds=self.lease_seconds)
 
-    async def create(self, saga: Saga) -> tuple[bool, Saga]:
+    async def _native(self, statement: NativeStatement, parameters: dict[str, Any]) -> Any:
+        """One statement on the driver's connection: the hot path skips SQLAlchemy's per-call work
+        (the pool, the connection and autocommit are still SQLAlchemy's)."""
         async with self._engine.connect() as connection:
-            repository = self._repository(connection)
-            if await repository.create(saga):
-                return True, saga
-            existing = await repository.find_by_request(saga.request_id)
+            raw = await connection.get_raw_connection()
+            return await raw.driver_connection.fetchval(statement.sql, *statement.arguments(parameters))
+
+    async def create(self, saga: Saga) -> tuple[bool, Saga]:
+        if await self._native(_NATIVE_CREATE, _create_parameters(saga, self.owner, self.lease_seconds)):
+            return True, saga
+        async with self._engine.connect() as connection:
+            existing = await self._repository(connection).find_by_request(saga.request_id)
         if existing is None:  # only if the row was deleted in between, which nothing does
             raise RuntimeError(f"saga of request {saga.request_id} vanished")
         return False, existing
 
     async def save(self, transition: Transition) -> None:
         if transition.ended is None:
-            async with self._engine.connect() as connection:
-                await self._repository(connection).save(transition)
+            held = await self._native(_NATIVE_SAVE, _save_parameters(transition, self.owner, self.lease_seconds))
+            if not held:
+                raise LeaseLost(transition.saga_id)
             return
         async with self._unit_of_work() as uow:
             await uow.sagas.save(transition)
