@@ -88,7 +88,8 @@ def failure_error(saga: Saga) -> OmsError:
         "saga_id": saga.saga_id,
         "step": saga.failed_step or "",
         "participant_domain": failure.domain,
-        "compensated": "true" if saga.state is SagaState.FAILED else "false",
+        # "pending": the failure is final but an undo is still waiting for its participant.
+        "compensated": {SagaState.FAILED: "true", SagaState.COMPENSATING: "pending"}.get(saga.state, "false"),
     }
     message = f"{saga.failed_step} failed: {failure.message or failure.reason}"
     return _ERRORS_BY_CODE.get(failure.code, OmsError)(message, reason=failure.reason, metadata=metadata)
@@ -200,7 +201,8 @@ class Coordinator:
             self._recovering.discard(saga.saga_id)
 
     async def wait(self, saga_id: str, *, deadline: float | None) -> Saga:
-        """The saga once it ended; SagaInProgress when ``deadline`` (monotonic seconds) comes first."""
+        """The saga once it ended (or failed for good with an undo deferred); SagaInProgress when
+        ``deadline`` (monotonic seconds) comes first and nothing is decided yet."""
         limit = self._monotonic() + self._settings.default_wait_seconds
         if deadline is not None:
             limit = deadline - self._settings.deadline_margin_seconds
@@ -213,7 +215,7 @@ class Coordinator:
                     done, _ = await asyncio.wait({task}, timeout=remaining)
                     if done and not task.cancelled():
                         outcome, saga = task.result()
-                        if outcome is RunOutcome.ENDED:
+                        if outcome is RunOutcome.ENDED or _decided(saga):
                             return saga
             saga = await self._store.get(saga_id)
             if saga is None:
@@ -227,6 +229,9 @@ class Coordinator:
                     self._spawn(claimed, fresh=False)
                     continue
             remaining = limit - self._monotonic()
+            if _decided(saga) and (remaining <= 0 or saga_id not in self._running):
+                # Compensating elsewhere (or parked): the failure is final, no need to wait for the undo.
+                return saga
             if remaining <= 0:
                 raise SagaInProgress(
                     f"saga {saga_id} has not ended yet ({saga.state}); ask again with the same request_id",
@@ -296,3 +301,8 @@ class Coordinator:
                 await self._store.park(saga_id, 0)
             except Exception:
                 log.exception("saga %s: could not hand over; it resumes when its lease expires", saga_id)
+
+
+def _decided(saga: Saga) -> bool:
+    """Whether the caller's answer is known: a failure is final once compensation has begun."""
+    return saga.terminal or (saga.state is SagaState.COMPENSATING and saga.failure is not None)

@@ -55,6 +55,23 @@ async def test_retries_exhausted_surface_as_unavailable(harness: Harness) -> Non
     assert caught.value.metadata["step"] == "quote"
 
 
+async def test_a_failure_whose_undo_must_wait_is_answered_at_once(harness: Harness) -> None:
+    harness.world.authorizing = True  # the provider never answers: the payment stays AUTHORIZING
+    runner = coordinator(harness)
+
+    with pytest.raises(Unavailable) as caught:
+        await runner.place_order(place("slow"), deadline=soon())
+    with pytest.raises(Unavailable) as again:
+        await runner.place_order(place("slow"), deadline=soon())
+
+    assert caught.value.reason == "PROVIDER_UNAVAILABLE"
+    assert caught.value.metadata["compensated"] == "pending"
+    assert caught.value.metadata["step"] == "authorize_payment"
+    assert (again.value.reason, again.value.metadata) == (caught.value.reason, caught.value.metadata)
+    saga = await harness.persisted(caught.value.metadata["saga_id"])
+    assert saga.state is SagaState.COMPENSATING
+
+
 async def test_concurrent_duplicates_share_one_saga_and_one_outcome(harness: Harness) -> None:
     runner = coordinator(harness)
     command = place("same")

@@ -34,7 +34,9 @@ class SagaServiceStub:
 
     Failures of a participant are passed through: the saga's status carries the participant's code,
     and its google.rpc.ErrorInfo (domain "oms.saga") carries the participant's reason and metadata
-    plus "saga_id", "step" and "participant_domain".
+    plus "saga_id", "step", "participant_domain" and "compensated" ("true": every earlier step was
+    undone; "pending": an undo waits for its participant and recovery finishes it; "false": a
+    participant refused an undo, a person must look).
     """
 
     def __init__(self, channel):
@@ -74,12 +76,15 @@ class SagaServiceServicer:
 
     Failures of a participant are passed through: the saga's status carries the participant's code,
     and its google.rpc.ErrorInfo (domain "oms.saga") carries the participant's reason and metadata
-    plus "saga_id", "step" and "participant_domain".
+    plus "saga_id", "step", "participant_domain" and "compensated" ("true": every earlier step was
+    undone; "pending": an undo waits for its participant and recovery finishes it; "false": a
+    participant refused an undo, a person must look).
     """
 
     def PlaceOrder(self, request, context):
         """Places an order: upsert customer -> quote -> create order -> reserve stock -> authorize
-        payment -> capture payment -> mark the order paid. Answers once the saga has ended.
+        payment -> capture payment -> mark the order paid. Answers once the saga has ended, or once
+        its failure is final while an undo still waits for its participant (compensated "pending").
         Idempotent on request_id: one saga per request id however many times and however concurrently
         it is sent; every caller gets the outcome of that one saga (a duplicate waits for it, bounded
         by its deadline).
@@ -167,7 +172,9 @@ class SagaService:
 
     Failures of a participant are passed through: the saga's status carries the participant's code,
     and its google.rpc.ErrorInfo (domain "oms.saga") carries the participant's reason and metadata
-    plus "saga_id", "step" and "participant_domain".
+    plus "saga_id", "step", "participant_domain" and "compensated" ("true": every earlier step was
+    undone; "pending": an undo waits for its participant and recovery finishes it; "false": a
+    participant refused an undo, a person must look).
     """
 
     @staticmethod
