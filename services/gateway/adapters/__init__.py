@@ -1,0 +1,1 @@
+"""The gateway's edges: FastAPI app, routers, pydantic schemas, gRPC upstream clients."""

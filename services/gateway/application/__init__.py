@@ -1,0 +1,1 @@
+"""Use cases of the gateway: each calls the upstream services through ports."""
