@@ -85,3 +85,87 @@ class OrderFlagged(_message.Message):
     total: _common_pb2.Money
     expected_total: _common_pb2.Money
     def __init__(self, order_id: _Optional[str] = ..., reason: _Optional[str] = ..., detail: _Optional[str] = ..., flagged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resume_status: _Optional[_Union[_orders_pb2.OrderStatus, str]] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., expected_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
+
+class OrderShippingAddressChanged(_message.Message):
+    __slots__ = ("order_id", "shipping_address", "changed_at", "actor", "reason")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    SHIPPING_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    shipping_address: _common_pb2.Address
+    changed_at: _timestamp_pb2.Timestamp
+    actor: _common_pb2.Actor
+    reason: str
+    def __init__(self, order_id: _Optional[str] = ..., shipping_address: _Optional[_Union[_common_pb2.Address, _Mapping]] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ChannelIngestFailed(_message.Message):
+    __slots__ = ("failed_ingest_id", "channel", "channel_order_id", "reason", "field", "detail", "received_at")
+    FAILED_INGEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    failed_ingest_id: str
+    channel: _orders_pb2.Channel
+    channel_order_id: str
+    reason: str
+    field: str
+    detail: str
+    received_at: _timestamp_pb2.Timestamp
+    def __init__(self, failed_ingest_id: _Optional[str] = ..., channel: _Optional[_Union[_orders_pb2.Channel, str]] = ..., channel_order_id: _Optional[str] = ..., reason: _Optional[str] = ..., field: _Optional[str] = ..., detail: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ChannelSyncStalled(_message.Message):
+    __slots__ = ("channel", "last_sync_at", "detected_at", "interval_seconds", "last_error")
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    LAST_SYNC_AT_FIELD_NUMBER: _ClassVar[int]
+    DETECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    channel: _orders_pb2.Channel
+    last_sync_at: _timestamp_pb2.Timestamp
+    detected_at: _timestamp_pb2.Timestamp
+    interval_seconds: int
+    last_error: str
+    def __init__(self, channel: _Optional[_Union[_orders_pb2.Channel, str]] = ..., last_sync_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., detected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., interval_seconds: _Optional[int] = ..., last_error: _Optional[str] = ...) -> None: ...
+
+class ChannelSyncRecovered(_message.Message):
+    __slots__ = ("channel", "stalled_since", "recovered_at")
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    STALLED_SINCE_FIELD_NUMBER: _ClassVar[int]
+    RECOVERED_AT_FIELD_NUMBER: _ClassVar[int]
+    channel: _orders_pb2.Channel
+    stalled_since: _timestamp_pb2.Timestamp
+    recovered_at: _timestamp_pb2.Timestamp
+    def __init__(self, channel: _Optional[_Union[_orders_pb2.Channel, str]] = ..., stalled_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ChannelSyncPaused(_message.Message):
+    __slots__ = ("channel", "reason", "orders_this_hour", "orders_previous_hour", "threshold_percent", "paused_at")
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_THIS_HOUR_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_PREVIOUS_HOUR_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_AT_FIELD_NUMBER: _ClassVar[int]
+    channel: _orders_pb2.Channel
+    reason: str
+    orders_this_hour: int
+    orders_previous_hour: int
+    threshold_percent: int
+    paused_at: _timestamp_pb2.Timestamp
+    def __init__(self, channel: _Optional[_Union[_orders_pb2.Channel, str]] = ..., reason: _Optional[str] = ..., orders_this_hour: _Optional[int] = ..., orders_previous_hour: _Optional[int] = ..., threshold_percent: _Optional[int] = ..., paused_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ChannelSyncReleased(_message.Message):
+    __slots__ = ("channel", "actor", "note", "released_at")
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    RELEASED_AT_FIELD_NUMBER: _ClassVar[int]
+    channel: _orders_pb2.Channel
+    actor: _common_pb2.Actor
+    note: str
+    released_at: _timestamp_pb2.Timestamp
+    def __init__(self, channel: _Optional[_Union[_orders_pb2.Channel, str]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., note: _Optional[str] = ..., released_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

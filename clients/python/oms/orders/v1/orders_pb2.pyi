@@ -43,6 +43,35 @@ class OrderStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ORDER_STATUS_CANCELLED: _ClassVar[OrderStatus]
     ORDER_STATUS_ON_HOLD: _ClassVar[OrderStatus]
     ORDER_STATUS_EXCEPTION: _ClassVar[OrderStatus]
+
+class ChannelSyncState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CHANNEL_SYNC_STATE_UNSPECIFIED: _ClassVar[ChannelSyncState]
+    CHANNEL_SYNC_STATE_ACTIVE: _ClassVar[ChannelSyncState]
+    CHANNEL_SYNC_STATE_PAUSED: _ClassVar[ChannelSyncState]
+
+class ChannelMappingKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CHANNEL_MAPPING_KIND_UNSPECIFIED: _ClassVar[ChannelMappingKind]
+    CHANNEL_MAPPING_KIND_FIELD: _ClassVar[ChannelMappingKind]
+    CHANNEL_MAPPING_KIND_STATUS: _ClassVar[ChannelMappingKind]
+    CHANNEL_MAPPING_KIND_SKU: _ClassVar[ChannelMappingKind]
+    CHANNEL_MAPPING_KIND_DEFAULT: _ClassVar[ChannelMappingKind]
+    CHANNEL_MAPPING_KIND_FORMAT: _ClassVar[ChannelMappingKind]
+
+class IngestOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    INGEST_OUTCOME_UNSPECIFIED: _ClassVar[IngestOutcome]
+    INGEST_OUTCOME_CREATED: _ClassVar[IngestOutcome]
+    INGEST_OUTCOME_UPDATED: _ClassVar[IngestOutcome]
+    INGEST_OUTCOME_UNCHANGED: _ClassVar[IngestOutcome]
+    INGEST_OUTCOME_FAILED: _ClassVar[IngestOutcome]
+
+class FailedIngestState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FAILED_INGEST_STATE_UNSPECIFIED: _ClassVar[FailedIngestState]
+    FAILED_INGEST_STATE_PENDING: _ClassVar[FailedIngestState]
+    FAILED_INGEST_STATE_RESOLVED: _ClassVar[FailedIngestState]
 CHANNEL_UNSPECIFIED: Channel
 CHANNEL_OWN_SITE: Channel
 CHANNEL_TMALL: Channel
@@ -67,6 +96,23 @@ ORDER_STATUS_COMPLETED: OrderStatus
 ORDER_STATUS_CANCELLED: OrderStatus
 ORDER_STATUS_ON_HOLD: OrderStatus
 ORDER_STATUS_EXCEPTION: OrderStatus
+CHANNEL_SYNC_STATE_UNSPECIFIED: ChannelSyncState
+CHANNEL_SYNC_STATE_ACTIVE: ChannelSyncState
+CHANNEL_SYNC_STATE_PAUSED: ChannelSyncState
+CHANNEL_MAPPING_KIND_UNSPECIFIED: ChannelMappingKind
+CHANNEL_MAPPING_KIND_FIELD: ChannelMappingKind
+CHANNEL_MAPPING_KIND_STATUS: ChannelMappingKind
+CHANNEL_MAPPING_KIND_SKU: ChannelMappingKind
+CHANNEL_MAPPING_KIND_DEFAULT: ChannelMappingKind
+CHANNEL_MAPPING_KIND_FORMAT: ChannelMappingKind
+INGEST_OUTCOME_UNSPECIFIED: IngestOutcome
+INGEST_OUTCOME_CREATED: IngestOutcome
+INGEST_OUTCOME_UPDATED: IngestOutcome
+INGEST_OUTCOME_UNCHANGED: IngestOutcome
+INGEST_OUTCOME_FAILED: IngestOutcome
+FAILED_INGEST_STATE_UNSPECIFIED: FailedIngestState
+FAILED_INGEST_STATE_PENDING: FailedIngestState
+FAILED_INGEST_STATE_RESOLVED: FailedIngestState
 
 class OrderLineInput(_message.Message):
     __slots__ = ("sku", "quantity", "unit_price", "discount")
@@ -305,3 +351,329 @@ class TransitionOrderResponse(_message.Message):
     ORDER_FIELD_NUMBER: _ClassVar[int]
     order: Order
     def __init__(self, order: _Optional[_Union[Order, _Mapping]] = ...) -> None: ...
+
+class IngestResult(_message.Message):
+    __slots__ = ("index", "outcome", "channel_order_id", "order_id", "failed_ingest_id", "reason", "field", "detail")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    FAILED_INGEST_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    outcome: IngestOutcome
+    channel_order_id: str
+    order_id: str
+    failed_ingest_id: str
+    reason: str
+    field: str
+    detail: str
+    def __init__(self, index: _Optional[int] = ..., outcome: _Optional[_Union[IngestOutcome, str]] = ..., channel_order_id: _Optional[str] = ..., order_id: _Optional[str] = ..., failed_ingest_id: _Optional[str] = ..., reason: _Optional[str] = ..., field: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class IngestChannelOrdersRequest(_message.Message):
+    __slots__ = ("request_id", "channel", "records")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    channel: Channel
+    records: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, request_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., records: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class IngestChannelOrdersResponse(_message.Message):
+    __slots__ = ("results", "created", "updated", "unchanged", "failed")
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_FIELD_NUMBER: _ClassVar[int]
+    UNCHANGED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[IngestResult]
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+    def __init__(self, results: _Optional[_Iterable[_Union[IngestResult, _Mapping]]] = ..., created: _Optional[int] = ..., updated: _Optional[int] = ..., unchanged: _Optional[int] = ..., failed: _Optional[int] = ...) -> None: ...
+
+class ReceiveChannelWebhookRequest(_message.Message):
+    __slots__ = ("request_id", "channel", "payload", "signature")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    channel: Channel
+    payload: bytes
+    signature: str
+    def __init__(self, request_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., payload: _Optional[bytes] = ..., signature: _Optional[str] = ...) -> None: ...
+
+class ReceiveChannelWebhookResponse(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: IngestResult
+    def __init__(self, result: _Optional[_Union[IngestResult, _Mapping]] = ...) -> None: ...
+
+class ConfigureChannelRequest(_message.Message):
+    __slots__ = ("request_id", "channel", "pull_enabled", "endpoint_url", "interval_seconds", "page_size", "webhook_secret", "pull_since", "reset_cursor", "pull_now")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    PULL_ENABLED_FIELD_NUMBER: _ClassVar[int]
+    ENDPOINT_URL_FIELD_NUMBER: _ClassVar[int]
+    INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    WEBHOOK_SECRET_FIELD_NUMBER: _ClassVar[int]
+    PULL_SINCE_FIELD_NUMBER: _ClassVar[int]
+    RESET_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    PULL_NOW_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    channel: Channel
+    pull_enabled: bool
+    endpoint_url: str
+    interval_seconds: int
+    page_size: int
+    webhook_secret: str
+    pull_since: _timestamp_pb2.Timestamp
+    reset_cursor: bool
+    pull_now: bool
+    def __init__(self, request_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., pull_enabled: _Optional[bool] = ..., endpoint_url: _Optional[str] = ..., interval_seconds: _Optional[int] = ..., page_size: _Optional[int] = ..., webhook_secret: _Optional[str] = ..., pull_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reset_cursor: _Optional[bool] = ..., pull_now: _Optional[bool] = ...) -> None: ...
+
+class ConfigureChannelResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: ChannelStatus
+    def __init__(self, status: _Optional[_Union[ChannelStatus, _Mapping]] = ...) -> None: ...
+
+class ChannelSyncHour(_message.Message):
+    __slots__ = ("hour_start", "attempts", "successes", "success_rate", "records", "orders_created", "orders_updated", "failures")
+    HOUR_START_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    SUCCESSES_FIELD_NUMBER: _ClassVar[int]
+    SUCCESS_RATE_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_CREATED_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_UPDATED_FIELD_NUMBER: _ClassVar[int]
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
+    hour_start: _timestamp_pb2.Timestamp
+    attempts: int
+    successes: int
+    success_rate: float
+    records: int
+    orders_created: int
+    orders_updated: int
+    failures: int
+    def __init__(self, hour_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[int] = ..., successes: _Optional[int] = ..., success_rate: _Optional[float] = ..., records: _Optional[int] = ..., orders_created: _Optional[int] = ..., orders_updated: _Optional[int] = ..., failures: _Optional[int] = ...) -> None: ...
+
+class ChannelStatus(_message.Message):
+    __slots__ = ("channel", "platform", "pull_enabled", "endpoint_url", "interval_seconds", "page_size", "webhook_secret_set", "state", "pause_reason", "paused_at", "last_sync_at", "last_attempt_at", "last_error", "stalled_since", "pull_since", "cursor", "mapping_version", "pending_failed_ingests", "recent_hours", "surge_exempt_until")
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    PULL_ENABLED_FIELD_NUMBER: _ClassVar[int]
+    ENDPOINT_URL_FIELD_NUMBER: _ClassVar[int]
+    INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    WEBHOOK_SECRET_SET_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    PAUSE_REASON_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_SYNC_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_ATTEMPT_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    STALLED_SINCE_FIELD_NUMBER: _ClassVar[int]
+    PULL_SINCE_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    MAPPING_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PENDING_FAILED_INGESTS_FIELD_NUMBER: _ClassVar[int]
+    RECENT_HOURS_FIELD_NUMBER: _ClassVar[int]
+    SURGE_EXEMPT_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    channel: Channel
+    platform: str
+    pull_enabled: bool
+    endpoint_url: str
+    interval_seconds: int
+    page_size: int
+    webhook_secret_set: bool
+    state: ChannelSyncState
+    pause_reason: str
+    paused_at: _timestamp_pb2.Timestamp
+    last_sync_at: _timestamp_pb2.Timestamp
+    last_attempt_at: _timestamp_pb2.Timestamp
+    last_error: str
+    stalled_since: _timestamp_pb2.Timestamp
+    pull_since: _timestamp_pb2.Timestamp
+    cursor: str
+    mapping_version: int
+    pending_failed_ingests: int
+    recent_hours: _containers.RepeatedCompositeFieldContainer[ChannelSyncHour]
+    surge_exempt_until: _timestamp_pb2.Timestamp
+    def __init__(self, channel: _Optional[_Union[Channel, str]] = ..., platform: _Optional[str] = ..., pull_enabled: _Optional[bool] = ..., endpoint_url: _Optional[str] = ..., interval_seconds: _Optional[int] = ..., page_size: _Optional[int] = ..., webhook_secret_set: _Optional[bool] = ..., state: _Optional[_Union[ChannelSyncState, str]] = ..., pause_reason: _Optional[str] = ..., paused_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_sync_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_error: _Optional[str] = ..., stalled_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pull_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cursor: _Optional[str] = ..., mapping_version: _Optional[int] = ..., pending_failed_ingests: _Optional[int] = ..., recent_hours: _Optional[_Iterable[_Union[ChannelSyncHour, _Mapping]]] = ..., surge_exempt_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetChannelStatusRequest(_message.Message):
+    __slots__ = ("channel",)
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    channel: Channel
+    def __init__(self, channel: _Optional[_Union[Channel, str]] = ...) -> None: ...
+
+class GetChannelStatusResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: ChannelStatus
+    def __init__(self, status: _Optional[_Union[ChannelStatus, _Mapping]] = ...) -> None: ...
+
+class ListChannelStatusesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListChannelStatusesResponse(_message.Message):
+    __slots__ = ("statuses",)
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    statuses: _containers.RepeatedCompositeFieldContainer[ChannelStatus]
+    def __init__(self, statuses: _Optional[_Iterable[_Union[ChannelStatus, _Mapping]]] = ...) -> None: ...
+
+class ReleaseChannelSyncRequest(_message.Message):
+    __slots__ = ("request_id", "channel", "note", "actor")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    channel: Channel
+    note: str
+    actor: _common_pb2.Actor
+    def __init__(self, request_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., note: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class ReleaseChannelSyncResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: ChannelStatus
+    def __init__(self, status: _Optional[_Union[ChannelStatus, _Mapping]] = ...) -> None: ...
+
+class ChannelMapping(_message.Message):
+    __slots__ = ("kind", "key", "value", "updated_at", "updated_by")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
+    kind: ChannelMappingKind
+    key: str
+    value: str
+    updated_at: _timestamp_pb2.Timestamp
+    updated_by: str
+    def __init__(self, kind: _Optional[_Union[ChannelMappingKind, str]] = ..., key: _Optional[str] = ..., value: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_by: _Optional[str] = ...) -> None: ...
+
+class ChannelMappingChange(_message.Message):
+    __slots__ = ("kind", "key", "value", "remove")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    REMOVE_FIELD_NUMBER: _ClassVar[int]
+    kind: ChannelMappingKind
+    key: str
+    value: str
+    remove: bool
+    def __init__(self, kind: _Optional[_Union[ChannelMappingKind, str]] = ..., key: _Optional[str] = ..., value: _Optional[str] = ..., remove: _Optional[bool] = ...) -> None: ...
+
+class SetChannelMappingsRequest(_message.Message):
+    __slots__ = ("request_id", "channel", "changes", "actor")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    channel: Channel
+    changes: _containers.RepeatedCompositeFieldContainer[ChannelMappingChange]
+    actor: _common_pb2.Actor
+    def __init__(self, request_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., changes: _Optional[_Iterable[_Union[ChannelMappingChange, _Mapping]]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class SetChannelMappingsResponse(_message.Message):
+    __slots__ = ("mapping_version",)
+    MAPPING_VERSION_FIELD_NUMBER: _ClassVar[int]
+    mapping_version: int
+    def __init__(self, mapping_version: _Optional[int] = ...) -> None: ...
+
+class ListChannelMappingsRequest(_message.Message):
+    __slots__ = ("channel", "kind", "page")
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    channel: Channel
+    kind: ChannelMappingKind
+    page: _common_pb2.PageRequest
+    def __init__(self, channel: _Optional[_Union[Channel, str]] = ..., kind: _Optional[_Union[ChannelMappingKind, str]] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+
+class ListChannelMappingsResponse(_message.Message):
+    __slots__ = ("mappings", "page")
+    MAPPINGS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    mappings: _containers.RepeatedCompositeFieldContainer[ChannelMapping]
+    page: _common_pb2.PageResponse
+    def __init__(self, mappings: _Optional[_Iterable[_Union[ChannelMapping, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageResponse, _Mapping]] = ...) -> None: ...
+
+class FailedIngest(_message.Message):
+    __slots__ = ("failed_ingest_id", "channel", "channel_order_id", "reason", "field", "detail", "raw_payload", "state", "attempts", "occurrences", "received_at", "last_attempt_at", "next_retry_at", "resolved_at", "order_id")
+    FAILED_INGEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    RAW_PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    OCCURRENCES_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_ATTEMPT_AT_FIELD_NUMBER: _ClassVar[int]
+    NEXT_RETRY_AT_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_AT_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    failed_ingest_id: str
+    channel: Channel
+    channel_order_id: str
+    reason: str
+    field: str
+    detail: str
+    raw_payload: bytes
+    state: FailedIngestState
+    attempts: int
+    occurrences: int
+    received_at: _timestamp_pb2.Timestamp
+    last_attempt_at: _timestamp_pb2.Timestamp
+    next_retry_at: _timestamp_pb2.Timestamp
+    resolved_at: _timestamp_pb2.Timestamp
+    order_id: str
+    def __init__(self, failed_ingest_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., channel_order_id: _Optional[str] = ..., reason: _Optional[str] = ..., field: _Optional[str] = ..., detail: _Optional[str] = ..., raw_payload: _Optional[bytes] = ..., state: _Optional[_Union[FailedIngestState, str]] = ..., attempts: _Optional[int] = ..., occurrences: _Optional[int] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_retry_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order_id: _Optional[str] = ...) -> None: ...
+
+class ListFailedIngestsRequest(_message.Message):
+    __slots__ = ("channel", "state", "page")
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    channel: Channel
+    state: FailedIngestState
+    page: _common_pb2.PageRequest
+    def __init__(self, channel: _Optional[_Union[Channel, str]] = ..., state: _Optional[_Union[FailedIngestState, str]] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+
+class ListFailedIngestsResponse(_message.Message):
+    __slots__ = ("failed_ingests", "page")
+    FAILED_INGESTS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    failed_ingests: _containers.RepeatedCompositeFieldContainer[FailedIngest]
+    page: _common_pb2.PageResponse
+    def __init__(self, failed_ingests: _Optional[_Iterable[_Union[FailedIngest, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageResponse, _Mapping]] = ...) -> None: ...
+
+class RetryFailedIngestRequest(_message.Message):
+    __slots__ = ("request_id", "failed_ingest_id")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    FAILED_INGEST_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    failed_ingest_id: str
+    def __init__(self, request_id: _Optional[str] = ..., failed_ingest_id: _Optional[str] = ...) -> None: ...
+
+class RetryFailedIngestResponse(_message.Message):
+    __slots__ = ("failed_ingest", "result")
+    FAILED_INGEST_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    failed_ingest: FailedIngest
+    result: IngestResult
+    def __init__(self, failed_ingest: _Optional[_Union[FailedIngest, _Mapping]] = ..., result: _Optional[_Union[IngestResult, _Mapping]] = ...) -> None: ...

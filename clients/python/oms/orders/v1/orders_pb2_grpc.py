@@ -71,6 +71,56 @@ class OrdersServiceStub:
                 request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.TransitionOrderRequest.SerializeToString,
                 response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.TransitionOrderResponse.FromString,
                 _registered_method=True)
+        self.IngestChannelOrders = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/IngestChannelOrders',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.IngestChannelOrdersRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.IngestChannelOrdersResponse.FromString,
+                _registered_method=True)
+        self.ReceiveChannelWebhook = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/ReceiveChannelWebhook',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ReceiveChannelWebhookRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ReceiveChannelWebhookResponse.FromString,
+                _registered_method=True)
+        self.ConfigureChannel = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/ConfigureChannel',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ConfigureChannelRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ConfigureChannelResponse.FromString,
+                _registered_method=True)
+        self.GetChannelStatus = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/GetChannelStatus',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetChannelStatusRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetChannelStatusResponse.FromString,
+                _registered_method=True)
+        self.ListChannelStatuses = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/ListChannelStatuses',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ListChannelStatusesRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ListChannelStatusesResponse.FromString,
+                _registered_method=True)
+        self.ReleaseChannelSync = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/ReleaseChannelSync',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ReleaseChannelSyncRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ReleaseChannelSyncResponse.FromString,
+                _registered_method=True)
+        self.SetChannelMappings = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/SetChannelMappings',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.SetChannelMappingsRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.SetChannelMappingsResponse.FromString,
+                _registered_method=True)
+        self.ListChannelMappings = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/ListChannelMappings',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ListChannelMappingsRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ListChannelMappingsResponse.FromString,
+                _registered_method=True)
+        self.ListFailedIngests = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/ListFailedIngests',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ListFailedIngestsRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ListFailedIngestsResponse.FromString,
+                _registered_method=True)
+        self.RetryFailedIngest = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/RetryFailedIngest',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.RetryFailedIngestRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.RetryFailedIngestResponse.FromString,
+                _registered_method=True)
 
 
 class OrdersServiceServicer:
@@ -159,6 +209,124 @@ class OrdersServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def IngestChannelOrders(self, request, context):
+        """Ingests many raw channel orders at once, in one transaction. Each record is one order in its
+        platform's own format (a Taobao trade, a JD order, ...), mapped into the unified order through the
+        channel's mapping tables (SetChannelMappings). Idempotent on request_id and on (channel, channel
+        order id): a record seen before is UNCHANGED; a later snapshot of an order (by the platform's
+        modified time, or version where the platform has one) is applied in order - paid, shipping address
+        changed, cancelled by the buyer - and an older one never moves an order back. Marketplace orders
+        arrive paid: a new paid order is created PAID and its stock is reserved through
+        inventory.v1 Reserve right after the commit (an order the stock cannot cover goes to EXCEPTION with
+        reason OUT_OF_STOCK). A record that cannot be mapped is not refused: it is kept with its raw
+        payload and reason in the failed-ingest queue (outcome FAILED; ChannelIngestFailed is published)
+        and retried, while the other records are ingested. Counts toward the surge guard: more new
+        orders in the current hour than the threshold (300% of the previous hour by default) pauses the
+        channel (ChannelSyncPaused) until ReleaseChannelSync.
+        Errors: INVALID_ARGUMENT with the field (channel, records: 1 to 5,000 records, each at most 1 MiB);
+        INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED); FAILED_PRECONDITION (CHANNEL_SYNC_PAUSED) while the surge
+        guard holds the channel; ABORTED when a concurrent batch on the same orders conflicted: retry with
+        the same request_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReceiveChannelWebhook(self, request, context):
+        """Receives one pushed order (a platform webhook). signature must be the HMAC-SHA256 of payload
+        (the exact bytes received) under the channel's webhook secret, hex or base64 encoded; then the
+        payload is ingested as one IngestChannelOrders record. request_id is the delivery id of the
+        platform, so a redelivery returns the first answer.
+        Errors: INVALID_ARGUMENT with the field (channel, payload, signature); INVALID_ARGUMENT
+        (IDEMPOTENCY_KEY_REUSED); UNAUTHENTICATED (WEBHOOK_SIGNATURE_INVALID);
+        FAILED_PRECONDITION (WEBHOOK_NOT_CONFIGURED) when the channel has no secret;
+        FAILED_PRECONDITION (CHANNEL_SYNC_PAUSED); ABORTED as for IngestChannelOrders.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfigureChannel(self, request, context):
+        """Changes how a channel is synchronised; fields left unset keep their value. Pull mode fetches
+        orders modified since the channel's cursor from endpoint_url every interval_seconds (300 by
+        default), page by page, backing off on rate limits (429) and server errors. The webhook secret is
+        write-only: statuses only say whether one is set.
+        Errors: INVALID_ARGUMENT with the field (channel, endpoint_url: an http(s) URL; interval_seconds:
+        10 to 86,400; page_size: 1 to 1,000; webhook_secret: 16 to 256 characters or empty to clear;
+        pull_enabled without an endpoint_url); INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetChannelStatus(self, request, context):
+        """Returns the sync status of one channel: its heartbeat (the last successful sync), whether it is
+        stalled or paused, its cursor, its failed-ingest backlog and its sync counts of the last 24 hours.
+        Errors: INVALID_ARGUMENT (field channel).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListChannelStatuses(self, request, context):
+        """Returns the sync status of every channel, in Channel order.
+        Errors: none beyond the standard ones.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseChannelSync(self, request, context):
+        """Resumes a channel the surge guard paused (the operator's answer to ChannelSyncPaused). The
+        surge guard then ignores the rest of the current hour, whose volume the operator has accepted.
+        Releasing a channel that is not paused returns its status unchanged. Publishes ChannelSyncReleased.
+        Errors: INVALID_ARGUMENT with the field (channel, note: up to 500 characters);
+        INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetChannelMappings(self, request, context):
+        """Sets or removes entries of a channel's mapping tables (field, status, SKU, default and format
+        tables; see ChannelMappingKind), all or nothing. Ingests after the commit use the new tables.
+        Errors: INVALID_ARGUMENT with the field (channel, changes: 1 to 1,000; changes[i].kind,
+        changes[i].key, changes[i].value: e.g. an unknown unified field, a status target that is not one
+        of UNPAID, PAID, SHIPPED, COMPLETED, CANCELLED, or a format value the mapper cannot use);
+        INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListChannelMappings(self, request, context):
+        """Lists a channel's mapping entries ordered by kind and key.
+        Errors: INVALID_ARGUMENT with the field (channel, page.page_size, page.page_token).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListFailedIngests(self, request, context):
+        """Lists the failed-ingest queue, newest first: records that could not be mapped, with their raw
+        payload, reason and retry state.
+        Errors: INVALID_ARGUMENT with the field (page.page_size, page.page_token).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RetryFailedIngest(self, request, context):
+        """Retries one failed ingest now with the current mapping tables (e.g. after a missing SKU mapping
+        was added). On success the entry becomes RESOLVED with the order it produced; otherwise it stays
+        PENDING with the new reason. Retrying a RESOLVED entry returns it unchanged.
+        Errors: INVALID_ARGUMENT (field failed_ingest_id; IDEMPOTENCY_KEY_REUSED);
+        NOT_FOUND (FAILED_INGEST_NOT_FOUND); FAILED_PRECONDITION (CHANNEL_SYNC_PAUSED).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OrdersServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -191,6 +359,56 @@ def add_OrdersServiceServicer_to_server(servicer, server):
                     servicer.TransitionOrder,
                     request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.TransitionOrderRequest.FromString,
                     response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.TransitionOrderResponse.SerializeToString,
+            ),
+            'IngestChannelOrders': grpc.unary_unary_rpc_method_handler(
+                    servicer.IngestChannelOrders,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.IngestChannelOrdersRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.IngestChannelOrdersResponse.SerializeToString,
+            ),
+            'ReceiveChannelWebhook': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReceiveChannelWebhook,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ReceiveChannelWebhookRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ReceiveChannelWebhookResponse.SerializeToString,
+            ),
+            'ConfigureChannel': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfigureChannel,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ConfigureChannelRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ConfigureChannelResponse.SerializeToString,
+            ),
+            'GetChannelStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetChannelStatus,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetChannelStatusRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetChannelStatusResponse.SerializeToString,
+            ),
+            'ListChannelStatuses': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListChannelStatuses,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ListChannelStatusesRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ListChannelStatusesResponse.SerializeToString,
+            ),
+            'ReleaseChannelSync': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseChannelSync,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ReleaseChannelSyncRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ReleaseChannelSyncResponse.SerializeToString,
+            ),
+            'SetChannelMappings': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetChannelMappings,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.SetChannelMappingsRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.SetChannelMappingsResponse.SerializeToString,
+            ),
+            'ListChannelMappings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListChannelMappings,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ListChannelMappingsRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ListChannelMappingsResponse.SerializeToString,
+            ),
+            'ListFailedIngests': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFailedIngests,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ListFailedIngestsRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ListFailedIngestsResponse.SerializeToString,
+            ),
+            'RetryFailedIngest': grpc.unary_unary_rpc_method_handler(
+                    servicer.RetryFailedIngest,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.RetryFailedIngestRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.RetryFailedIngestResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -362,6 +580,276 @@ class OrdersService:
             '/oms.orders.v1.OrdersService/TransitionOrder',
             oms_dot_orders_dot_v1_dot_orders__pb2.TransitionOrderRequest.SerializeToString,
             oms_dot_orders_dot_v1_dot_orders__pb2.TransitionOrderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IngestChannelOrders(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/IngestChannelOrders',
+            oms_dot_orders_dot_v1_dot_orders__pb2.IngestChannelOrdersRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.IngestChannelOrdersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReceiveChannelWebhook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/ReceiveChannelWebhook',
+            oms_dot_orders_dot_v1_dot_orders__pb2.ReceiveChannelWebhookRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.ReceiveChannelWebhookResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfigureChannel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/ConfigureChannel',
+            oms_dot_orders_dot_v1_dot_orders__pb2.ConfigureChannelRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.ConfigureChannelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetChannelStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/GetChannelStatus',
+            oms_dot_orders_dot_v1_dot_orders__pb2.GetChannelStatusRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.GetChannelStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChannelStatuses(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/ListChannelStatuses',
+            oms_dot_orders_dot_v1_dot_orders__pb2.ListChannelStatusesRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.ListChannelStatusesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseChannelSync(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/ReleaseChannelSync',
+            oms_dot_orders_dot_v1_dot_orders__pb2.ReleaseChannelSyncRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.ReleaseChannelSyncResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetChannelMappings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/SetChannelMappings',
+            oms_dot_orders_dot_v1_dot_orders__pb2.SetChannelMappingsRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.SetChannelMappingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChannelMappings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/ListChannelMappings',
+            oms_dot_orders_dot_v1_dot_orders__pb2.ListChannelMappingsRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.ListChannelMappingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListFailedIngests(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/ListFailedIngests',
+            oms_dot_orders_dot_v1_dot_orders__pb2.ListFailedIngestsRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.ListFailedIngestsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RetryFailedIngest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/RetryFailedIngest',
+            oms_dot_orders_dot_v1_dot_orders__pb2.RetryFailedIngestRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.RetryFailedIngestResponse.FromString,
             options,
             channel_credentials,
             insecure,
