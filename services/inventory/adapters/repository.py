@@ -57,6 +57,27 @@ def _level(row: Row[Any]) -> StockLevel:
     return StockLevel(_id(row.warehouse_id) or "", row.sku, row.on_hand, row.reserved, row.safety_stock, row.updated_at)
 
 
+def _snapshot(rows: Sequence[Row[Any]]) -> ReservationSnapshot:
+    """Stock rows joined with their warehouse and the SKU's paused flag, as the allocation needs them."""
+    found = {
+        _id(row.warehouse_id) or "": Warehouse(
+            _id(row.warehouse_id) or "",
+            row.code,
+            row.name,
+            tuple(row.provinces),
+            row.disabled,
+            row.created_at,
+            row.w_updated_at,
+        )
+        for row in rows
+    }
+    return ReservationSnapshot(
+        levels=tuple(_level(row) for row in rows),
+        warehouses=found,
+        paused=frozenset(row.sku for row in rows if row.paused),
+    )
+
+
 def _movement(row: Row[Any]) -> Movement:
     return Movement(
         movement_id=_id(row.id) or "",
@@ -220,6 +241,12 @@ class SqlStock:
     async def lock_for_reservation(self, skus: Sequence[str]) -> ReservationSnapshot:
         # Every warehouse row of the SKUs, locked in (sku, warehouse) order: two reservations touching the
         # same SKUs queue up instead of deadlocking, and the choice of warehouse sees settled numbers.
+        return await self._reservation_rows(skus, " FOR NO KEY UPDATE OF s")
+
+    async def snapshot(self, skus: Sequence[str]) -> ReservationSnapshot:
+        return await self._reservation_rows(skus, "")
+
+    async def _reservation_rows(self, skus: Sequence[str], locking: str) -> ReservationSnapshot:
         rows = (
             await self._session.execute(
                 text(
@@ -229,28 +256,12 @@ class SqlStock:
                     " FROM stock_items s JOIN warehouses w ON w.id = s.warehouse_id"
                     " LEFT JOIN sku_controls c ON c.sku = s.sku"
                     " WHERE s.sku = ANY(CAST(:skus AS text[]))"
-                    " ORDER BY s.sku, s.warehouse_id FOR NO KEY UPDATE OF s"
+                    " ORDER BY s.sku, s.warehouse_id" + locking
                 ),
                 {"skus": list(skus)},
             )
         ).all()
-        found = {
-            _id(row.warehouse_id) or "": Warehouse(
-                _id(row.warehouse_id) or "",
-                row.code,
-                row.name,
-                tuple(row.provinces),
-                row.disabled,
-                row.created_at,
-                row.w_updated_at,
-            )
-            for row in rows
-        }
-        return ReservationSnapshot(
-            levels=tuple(_level(row) for row in rows),
-            warehouses=found,
-            paused=frozenset(row.sku for row in rows if row.paused),
-        )
+        return _snapshot(rows)
 
     async def lock(self, warehouse_id: str, sku: str) -> StockLevel | None:
         row = (

@@ -13,9 +13,10 @@ async def record_shortage(sku: str, uow: InventoryUnitOfWork, deps: Dependencies
     """Count a reservation of ``sku`` that failed for lack of stock, in its own short transaction.
 
     The SKU's control row is locked while the window is recomputed, so concurrent failures are all
-    counted and only one of them trips the breaker. Afterwards the gate learns the SKU is paused, or
-    sold out when nothing at all is available (a shortfall of a large order does not close the SKU to
-    small ones).
+    counted and only one of them trips the breaker; a SKU already paused is not counted again.
+    Afterwards the gate learns what holds now: paused, and sold out when nothing at all is available
+    (a shortfall of a large order does not close the SKU to small ones). The two are kept apart, so a
+    paused SKU with stock is still told from one without.
     """
     epochs = await deps.gate.epochs([sku])
     tripped = already_paused = False
@@ -31,14 +32,13 @@ async def record_shortage(sku: str, uow: InventoryUnitOfWork, deps: Dependencies
             await uow.controls.save_breaker(BreakerState(sku, tripped, now if tripped else None, recent), now)
             if tripped:
                 uow.publish(SkuPaused(sku, len(recent), int(deps.breaker.window.total_seconds()), now))
-        if deps.gate.enabled and not (tripped or already_paused):
+        if deps.gate.enabled:
             available = await uow.stock.total_available(sku)
         await uow.commit()
-    epoch = epochs.get(sku, 0)
-    if tripped or already_paused:
-        await deps.gate.mark(sku, Marker.PAUSED, epoch)
-    elif available == 0:
-        await deps.gate.mark(sku, Marker.SOLD_OUT, epoch)
+    markers = {Marker.PAUSED} if tripped or already_paused else set()
+    if available == 0:
+        markers.add(Marker.SOLD_OUT)
+    await deps.gate.mark(sku, markers, epochs.get(sku, 0))
 
 
 async def resume_sku(cmd: ResumeSku, uow: InventoryUnitOfWork, deps: Dependencies) -> SkuStatusResult:
@@ -67,7 +67,8 @@ async def reconcile_gate(uow: InventoryUnitOfWork, deps: Dependencies) -> Reconc
     """Recompute the gate's markers from the database.
 
     Candidates are read, their epochs taken, then re-read: a marker is only written for a SKU still
-    sold out (or paused) after its epoch was taken, so a stock increase committed meanwhile wins.
+    sold out (or paused) after its epoch was taken, so a stock increase committed meanwhile wins. Sold
+    out and paused are independent markers: a SKU may carry both.
     """
     if not deps.gate.enabled:
         return ReconcileReport(gate_enabled=False)
@@ -80,10 +81,10 @@ async def reconcile_gate(uow: InventoryUnitOfWork, deps: Dependencies) -> Reconc
             still_sold_out, still_paused = await uow.stock.sold_out_and_paused(candidates)
         sold_out &= still_sold_out
         paused &= still_paused
-    changes = await deps.gate.replace(sold_out - paused, paused, epochs)
+    changes = await deps.gate.replace(sold_out, paused, epochs)
     return ReconcileReport(
         gate_enabled=True,
-        sold_out_skus=len(sold_out - paused),
+        sold_out_skus=len(sold_out),
         paused_skus=len(paused),
         markers_set=changes.markers_set,
         markers_removed=changes.markers_removed,

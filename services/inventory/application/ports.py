@@ -61,6 +61,9 @@ class StockRepository(Protocol):
     async def lock_for_reservation(self, skus: Sequence[str]) -> ReservationSnapshot:
         """Lock every stock row of ``skus`` in (sku, warehouse) order and return them."""
 
+    async def snapshot(self, skus: Sequence[str]) -> ReservationSnapshot:
+        """The rows :meth:`lock_for_reservation` returns, read without locks (for refusals only)."""
+
     async def lock(self, warehouse_id: str, sku: str) -> StockLevel | None: ...
 
     async def receive(self, delta: StockDelta, movement_id: str, request_id: str, now: datetime) -> Movement:
@@ -155,6 +158,8 @@ class InventoryUnitOfWork(Protocol):
 
 
 class Marker(enum.Enum):
+    """A fact the gate keeps about a SKU; a SKU may carry both (paused, and sold out as well)."""
+
     SOLD_OUT = "SOLD_OUT"
     PAUSED = "PAUSED"
 
@@ -171,18 +176,20 @@ class AdmissionGate(Protocol):
 
     enabled: bool
 
-    async def markers(self, skus: Collection[str]) -> dict[str, Marker]: ...
+    async def markers(self, skus: Collection[str]) -> dict[str, frozenset[Marker]]:
+        """The markers of each of ``skus`` that has any."""
 
     async def epochs(self, skus: Collection[str]) -> dict[str, int]:
         """Read before the database, so a marker is only set if no clear happened in between."""
 
-    async def mark(self, sku: str, marker: Marker, epoch: int) -> None: ...
+    async def mark(self, sku: str, markers: Collection[Marker], epoch: int) -> None:
+        """Set ``markers`` on ``sku`` unless its epoch moved past ``epoch``."""
 
     async def clear(self, skus: Collection[str], marker: Marker) -> None:
         """Remove ``marker`` from ``skus`` (after the commit that made it stale) and bump their epochs."""
 
     async def replace(self, sold_out: set[str], paused: set[str], epochs: Mapping[str, int]) -> GateChanges:
-        """Make the markers exactly these sets (a marker is only added if its epoch is unchanged)."""
+        """Make the markers exactly these sets, each kind on its own (added only if the epoch is unchanged)."""
 
 
 class NoGate:
@@ -190,13 +197,13 @@ class NoGate:
 
     enabled = False
 
-    async def markers(self, skus: Collection[str]) -> dict[str, Marker]:
+    async def markers(self, skus: Collection[str]) -> dict[str, frozenset[Marker]]:
         return {}
 
     async def epochs(self, skus: Collection[str]) -> dict[str, int]:
         return {}
 
-    async def mark(self, sku: str, marker: Marker, epoch: int) -> None:
+    async def mark(self, sku: str, markers: Collection[Marker], epoch: int) -> None:
         return None
 
     async def clear(self, skus: Collection[str], marker: Marker) -> None:

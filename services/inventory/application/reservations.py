@@ -15,14 +15,13 @@ from services.inventory.application.commands import (
     ReserveResult,
     ReserveStock,
 )
-from services.inventory.application.ports import Dependencies, InventoryUnitOfWork, Marker
+from services.inventory.application.ports import Dependencies, InventoryUnitOfWork, Marker, ReservationSnapshot
 from services.inventory.application.pressure import refresh_pressure
 from services.inventory.domain import values
 from services.inventory.domain.allocation import AllocationRequest, allocate
 from services.inventory.domain.errors import (
     Contention,
     InsufficientStock,
-    PausedSku,
     ReservationMismatch,
     ReservationNotFound,
 )
@@ -97,24 +96,39 @@ async def reserve_stock(cmd: ReserveStock, uow: InventoryUnitOfWork, deps: Depen
 
 
 async def _admit(request: _Reservation, uow: InventoryUnitOfWork, deps: Dependencies) -> None:
-    """Refuse early when the gate marks a SKU sold out or paused, unless the order already reserved.
+    """Refuse early what the gate's markers decide, unless the order already reserved.
 
-    The marker spares the hot stock rows their locks; one indexed read of the order's reservation keeps
+    A SOLD_OUT marker answers INSUFFICIENT_STOCK without the database (marked paused when the SKU is
+    also paused; that refusal is not counted again, the breaker has already tripped). A PAUSED marker
+    alone cannot tell a shortage from a pause, so the stock is read, without locks (the answer is a
+    refusal either way, so the hot rows are spared). One indexed read of the order's reservation keeps
     Reserve idempotent per order (a repeat must get the first answer, even for a SKU sold out since).
     """
     markers = await deps.gate.markers([line.sku for line in request.allocation.lines])
     if not markers:
         return
+    sold_out = [line for line in request.allocation.lines if Marker.SOLD_OUT in markers.get(line.sku, ())]
+    snapshot: ReservationSnapshot | None = None
     async with uow:
         if await uow.reservations.by_order(request.order_id) is not None:
             return
-    for line in request.allocation.lines:
-        if markers.get(line.sku) is Marker.PAUSED:
-            raise PausedSku(line.sku)
-    for line in request.allocation.lines:
-        if markers.get(line.sku) is Marker.SOLD_OUT:
+        if not sold_out:
+            snapshot = await uow.stock.snapshot([line.sku for line in request.allocation.lines])
+    if sold_out:
+        line = sold_out[0]
+        paused = Marker.PAUSED in markers[line.sku]
+        if not paused:
             await record_shortage(line.sku, uow, deps)
-            raise InsufficientStock(line.sku, requested=line.quantity, available=0, available_in_one_warehouse=0)
+        raise InsufficientStock(
+            line.sku, requested=line.quantity, available=0, available_in_one_warehouse=0, paused=paused
+        )
+    if snapshot is not None and snapshot.paused:
+        try:
+            # Always raises here: SKU_NOT_FOUND, INSUFFICIENT_STOCK (marked paused where it is) or SKU_PAUSED.
+            allocate(request.allocation, snapshot.levels, snapshot.warehouses, snapshot.paused)
+        except InsufficientStock as shortage:
+            await record_shortage(shortage.sku, uow, deps)
+            raise
 
 
 async def _reserve(

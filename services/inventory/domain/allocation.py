@@ -22,12 +22,12 @@ def allocate(
     warehouses: Mapping[str, Warehouse],
     paused: Collection[str],
 ) -> tuple[ReservationLine, ...]:
-    """Choose a warehouse for every line, or raise the first reason the order cannot be reserved.
+    """Choose a warehouse for every line, or raise the root reason the order cannot be reserved.
 
-    Unknown and paused SKUs are reported before shortages, so a shortage (which feeds the breaker) is
-    only reported for SKUs that could otherwise be reserved. Among the warehouses that can fill a line
-    the preferred one wins, then one serving the shipping province, then the one with most available
-    (ties by warehouse id, so the choice is deterministic).
+    Unknown SKUs come first, then shortages (a paused SKU that is also short is refused for the
+    shortage, marked paused), and only an order the stock could fill hears that a SKU is paused. Among
+    the warehouses that can fill a line the preferred one wins, then one serving the shipping province,
+    then the one with most available (ties by warehouse id, so the choice is deterministic).
     """
     by_sku: dict[str, list[StockLevel]] = {}
     for level in stock:
@@ -35,9 +35,6 @@ def allocate(
     for line in request.lines:
         if line.sku not in by_sku:
             raise SkuNotFound(line.sku)
-    for line in request.lines:
-        if line.sku in paused:
-            raise PausedSku(line.sku)
     chosen: list[ReservationLine] = []
     for line in request.lines:
         usable = [
@@ -52,9 +49,13 @@ def allocate(
                 requested=line.quantity,
                 available=sum(level.available for level in usable),
                 available_in_one_warehouse=max((level.available for level in usable), default=0),
+                paused=line.sku in paused,
             )
         best = min(fillable, key=lambda level: _preference(level, request, warehouses[level.warehouse_id]))
         chosen.append(ReservationLine(line.sku, best.warehouse_id, line.quantity))
+    for line in request.lines:
+        if line.sku in paused:
+            raise PausedSku(line.sku)
     return tuple(chosen)
 
 

@@ -6,7 +6,11 @@ from shared.kernel.errors import Aborted, AlreadyExists, FailedPrecondition, Not
 
 
 class InsufficientStock(FailedPrecondition):
-    """No warehouse can fill a line (or an adjustment would take away reserved units)."""
+    """No warehouse can fill a line (or an adjustment would take away reserved units).
+
+    The root cause wins over a pause: a SKU that is paused and short is refused for the shortage, with
+    metadata paused "true", so a caller learns that waiting for the pause to lift would not help.
+    """
 
     reason = "INSUFFICIENT_STOCK"
 
@@ -18,20 +22,24 @@ class InsufficientStock(FailedPrecondition):
         available: int,
         available_in_one_warehouse: int | None = None,
         warehouse_id: str | None = None,
+        paused: bool = False,
     ) -> None:
         metadata = {"sku": sku, "requested": str(requested), "available": str(available)}
         if available_in_one_warehouse is not None:
             metadata["available_in_one_warehouse"] = str(available_in_one_warehouse)
         if warehouse_id is not None:
             metadata["warehouse_id"] = warehouse_id
+        if paused:
+            metadata["paused"] = "true"
         super().__init__(f"{requested} of SKU {sku} requested, {available} available", metadata=metadata)
         self.sku = sku
         self.requested = requested
         self.available = available
+        self.paused = paused
 
 
 class PausedSku(FailedPrecondition):
-    """The breaker paused the SKU; an operator lifts it with ResumeSku."""
+    """The breaker paused the SKU and its stock would fill the request; an operator lifts it with ResumeSku."""
 
     reason = "SKU_PAUSED"
 

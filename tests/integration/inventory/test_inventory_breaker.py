@@ -28,8 +28,13 @@ from tests.support import eventually
 pb = inventory_pb2
 
 
-def marker_key(inventory: Inventory, item: str) -> str:
-    return f"{inventory.prefix}:inventory:gate:marker:{item}"
+def marker_key(inventory: Inventory, item: str, kind: str) -> str:
+    return f"{inventory.prefix}:inventory:gate:marker:{kind}:{item}"
+
+
+async def markers(inventory: Inventory, item: str) -> set[str]:
+    """The gate's markers of ``item`` ("SOLD_OUT", "PAUSED")."""
+    return {kind for kind in ("SOLD_OUT", "PAUSED") if await inventory.redis.exists(marker_key(inventory, item, kind))}
 
 
 async def sold_out(inventory: Inventory, label: str) -> tuple[str, str]:
@@ -55,22 +60,66 @@ async def test_breaker_pauses_after_three_failures_and_resume_clears_it(inventor
 
     assert [e.reason for e in (first, second, third)] == ["INSUFFICIENT_STOCK"] * 3
     assert first.metadata == {"sku": item, "requested": "1", "available": "0", "available_in_one_warehouse": "0"}
-    assert fourth.code == grpc.StatusCode.FAILED_PRECONDITION
-    assert (fourth.reason, fourth.metadata) == ("SKU_PAUSED", {"sku": item})
+    # Paused and still sold out: the shortage is the answer (from the gate), marked paused.
+    assert (fourth.code, fourth.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "INSUFFICIENT_STOCK")
+    assert fourth.metadata == {
+        "sku": item,
+        "requested": "1",
+        "available": "0",
+        "available_in_one_warehouse": "0",
+        "paused": "true",
+    }
     assert (await inventory.availability(item)).paused
-    assert await inventory.redis.get(marker_key(inventory, item)) == b"PAUSED"
+    assert await markers(inventory, item) == {"PAUSED", "SOLD_OUT"}
     (alert,) = await eventually(lambda: inventory.published(events_pb2.SkuPaused, sku=item))
     assert (alert.failures, alert.window_seconds) == (3, 300)
 
-    resumed = await inventory.client.ResumeSku(pb.ResumeSkuRequest(request_id=new_id(), sku=item, note="补货"))
+    # Stock arrives while the SKU is paused: now only the pause stands between an order and the stock.
     await inventory.receive(warehouse, item, 5)
+    assert await markers(inventory, item) == {"PAUSED"}
+    paused = await refusal(inventory, item)
+    too_many = await refusal(inventory, item, quantity=6)
 
+    assert paused.code == grpc.StatusCode.FAILED_PRECONDITION
+    assert (paused.reason, paused.metadata) == ("SKU_PAUSED", {"sku": item})
+    assert (too_many.reason, too_many.metadata["available"], too_many.metadata["paused"]) == (
+        "INSUFFICIENT_STOCK",
+        "5",
+        "true",
+    )
+
+    resumed = await inventory.client.ResumeSku(pb.ResumeSkuRequest(request_id=new_id(), sku=item, note="补货"))
+
+    # Refusals of a paused SKU are not counted again: resuming starts from a clean window.
     assert (resumed.status.paused, resumed.status.recent_failures) == (False, 0)
     assert not (await inventory.availability(item)).paused
-    assert await inventory.redis.get(marker_key(inventory, item)) is None
+    assert await markers(inventory, item) == set()
     assert (await inventory.reserve(new_id(), (item, 5))).created
     (note,) = await eventually(lambda: inventory.published(events_pb2.SkuResumed, sku=item))
     assert note.note == "补货"
+
+
+async def test_a_sku_paused_with_stock_left_is_answered_by_what_each_order_asks(inventory: Inventory):
+    warehouse = await inventory.warehouse()
+    item = sku("BIGASK")
+    await inventory.receive(warehouse, item, 2)
+    for _ in range(3):
+        await refusal(inventory, item, quantity=3)
+    assert await markers(inventory, item) == {"PAUSED"}
+
+    small = await refusal(inventory, item, quantity=2)
+    large = await refusal(inventory, item, quantity=3)
+
+    assert small.reason == "SKU_PAUSED"
+    assert large.reason == "INSUFFICIENT_STOCK"
+    assert large.metadata == {
+        "sku": item,
+        "requested": "3",
+        "available": "2",
+        "available_in_one_warehouse": "2",
+        "paused": "true",
+    }
+    assert (await inventory.availability(item)).reserved == 0
 
 
 async def test_resume_of_an_unknown_sku_is_not_found(inventory: Inventory):
@@ -83,10 +132,10 @@ async def test_sold_out_marker_is_set_on_failure_and_cleared_by_a_receipt(invent
     warehouse, item = await sold_out(inventory, "MARK")
 
     await refusal(inventory, item)
-    assert await inventory.redis.get(marker_key(inventory, item)) == b"SOLD_OUT"
+    assert await markers(inventory, item) == {"SOLD_OUT"}
     await inventory.receive(warehouse, item, 2)
 
-    assert await inventory.redis.get(marker_key(inventory, item)) is None
+    assert await markers(inventory, item) == set()
     assert (await inventory.reserve(new_id(), (item, 2))).created
 
 
@@ -98,7 +147,7 @@ async def test_a_partial_shortfall_does_not_close_the_sku_to_smaller_orders(inve
     too_many = await refusal(inventory, item, quantity=5)
 
     assert too_many.metadata["available"] == "2"
-    assert await inventory.redis.get(marker_key(inventory, item)) is None
+    assert await markers(inventory, item) == set()
     assert (await inventory.reserve(new_id(), (item, 2))).created
 
 
@@ -109,7 +158,7 @@ async def test_a_repeated_reserve_of_an_order_is_answered_despite_a_marker(inven
     order = new_id()
     first = await inventory.reserve(order, (item, 1))
     await refusal(inventory, item)
-    assert await inventory.redis.get(marker_key(inventory, item)) == b"SOLD_OUT"
+    assert await markers(inventory, item) == {"SOLD_OUT"}
 
     again = await inventory.reserve(order, (item, 1))
 
@@ -125,9 +174,11 @@ async def test_release_clears_the_sold_out_marker(inventory: Inventory):
     await inventory.reserve(order, (item, 1))
     await refusal(inventory, item)
 
+    assert await markers(inventory, item) == {"SOLD_OUT"}
+
     await inventory.client.Release(pb.ReleaseRequest(request_id=new_id(), order_id=order))
 
-    assert await inventory.redis.get(marker_key(inventory, item)) is None
+    assert await markers(inventory, item) == set()
     assert (await inventory.reserve(new_id(), (item, 1))).created
 
 
@@ -137,14 +188,24 @@ async def test_reconcile_rebuilds_markers_from_the_database(inventory: Inventory
     await inventory.receive(warehouse, stocked, 4)
     await inventory.receive(warehouse, empty, 1)
     await inventory.reserve(new_id(), (empty, 1))
-    await inventory.redis.set(marker_key(inventory, stocked), "SOLD_OUT")
+    _, tripped = await sold_out(inventory, "TRIPPED")
+    for _ in range(3):
+        await refusal(inventory, tripped)
+    await inventory.redis.delete(*(marker_key(inventory, tripped, kind) for kind in ("SOLD_OUT", "PAUSED")))
+    await inventory.redis.set(marker_key(inventory, stocked, "SOLD_OUT"), "SOLD_OUT")
+    # A key of the layout before markers were kept apart is stale whatever it says.
+    legacy = f"{inventory.prefix}:inventory:gate:marker:{empty}"
+    await inventory.redis.set(legacy, "PAUSED")
 
     report = await inventory.client.Reconcile(pb.ReconcileRequest(request_id=new_id()))
 
     assert report.gate_enabled
-    assert report.markers_removed >= 1 and report.markers_set >= 1
-    assert await inventory.redis.get(marker_key(inventory, stocked)) is None
-    assert await inventory.redis.get(marker_key(inventory, empty)) == b"SOLD_OUT"
+    assert report.markers_removed >= 2 and report.markers_set >= 3
+    assert report.paused_skus >= 1 and report.sold_out_skus >= 2
+    assert await markers(inventory, stocked) == set()
+    assert await markers(inventory, empty) == {"SOLD_OUT"}
+    assert await markers(inventory, tripped) == {"SOLD_OUT", "PAUSED"}
+    assert not await inventory.redis.exists(legacy)
     assert (await inventory.reserve(new_id(), (stocked, 4))).created
 
 
@@ -204,6 +265,10 @@ async def test_breaker_counts_failures_in_a_sliding_window_without_a_gate(handle
     await fail_at(7)  # three inside five minutes: trips
     with pytest.raises(PausedSku):
         await reserve_stock(ReserveStock(new_id(), new_id(), (RequestedLine(item, 1),)), handlers(), deps)
+    # Without a gate the database answers the same way: a shortage is a shortage, paused or not.
+    with pytest.raises(InsufficientStock) as short:
+        await reserve_stock(ReserveStock(new_id(), new_id(), (RequestedLine(item, 2),)), handlers(), deps)
+    assert short.value.metadata["paused"] == "true"
 
     status = await resume_sku(ResumeSku(new_id(), item, ""), handlers(), deps)
     assert status.status.paused is False

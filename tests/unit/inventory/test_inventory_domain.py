@@ -114,6 +114,25 @@ class TestAllocation:
         assert refused.value.reason == "SKU_PAUSED"
         assert refused.value.metadata == {"sku": "A"}
 
+    def test_a_paused_sku_that_is_also_short_is_refused_for_the_shortage(self):
+        with pytest.raises(InsufficientStock) as refused:
+            allocate(request(("A", 11)), [level(JIAXING, "A", 10)], WAREHOUSES, {"A"})
+        assert refused.value.reason == "INSUFFICIENT_STOCK"
+        assert refused.value.metadata == {
+            "sku": "A",
+            "requested": "11",
+            "available": "10",
+            "available_in_one_warehouse": "10",
+            "paused": "true",
+        }
+
+    def test_a_shortage_of_one_line_wins_over_a_pause_of_another(self):
+        stock = [level(JIAXING, "A", 10), level(JIAXING, "B", 1)]
+        with pytest.raises(InsufficientStock) as refused:
+            allocate(request(("A", 1), ("B", 2)), stock, WAREHOUSES, {"A"})
+        assert refused.value.sku == "B"
+        assert "paused" not in refused.value.metadata
+
     def test_lines_of_one_sku_are_merged_and_sorted(self):
         lines = merge_lines([RequestedLine("𠮷", 1), RequestedLine("A", 2), RequestedLine("𠮷", 3)])
         assert lines == (RequestedLine("A", 2), RequestedLine("𠮷", 4))

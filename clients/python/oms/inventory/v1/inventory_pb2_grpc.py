@@ -36,9 +36,10 @@ class InventoryServiceStub:
     Reserve is also idempotent per order: an order holds at most one reservation.
 
     Circuit breaker: when reservations of one SKU fail for lack of stock 3 times within 5 minutes
-    (configurable), the SKU is paused on every channel (Reserve answers SKU_PAUSED) and SkuPaused is
-    published; ResumeSku lifts it. SKUs: 1-64 characters, no control characters, no surrounding spaces;
-    any Unicode letter is fine ("𠮷").
+    (configurable), the SKU is paused on every channel and SkuPaused is published; ResumeSku lifts it.
+    A refusal names its root cause: a request the stock cannot fill is INSUFFICIENT_STOCK (with metadata
+    paused "true" when the SKU is paused as well); only a request the stock could fill hears SKU_PAUSED.
+    SKUs: 1-64 characters, no control characters, no surrounding spaces; any Unicode letter is fine ("𠮷").
     """
 
     def __init__(self, channel):
@@ -130,9 +131,10 @@ class InventoryServiceServicer:
     Reserve is also idempotent per order: an order holds at most one reservation.
 
     Circuit breaker: when reservations of one SKU fail for lack of stock 3 times within 5 minutes
-    (configurable), the SKU is paused on every channel (Reserve answers SKU_PAUSED) and SkuPaused is
-    published; ResumeSku lifts it. SKUs: 1-64 characters, no control characters, no surrounding spaces;
-    any Unicode letter is fine ("𠮷").
+    (configurable), the SKU is paused on every channel and SkuPaused is published; ResumeSku lifts it.
+    A refusal names its root cause: a request the stock cannot fill is INSUFFICIENT_STOCK (with metadata
+    paused "true" when the SKU is paused as well); only a request the stock could fill hears SKU_PAUSED.
+    SKUs: 1-64 characters, no control characters, no surrounding spaces; any Unicode letter is fine ("𠮷").
     """
 
     def UpsertWarehouse(self, request, context):
@@ -217,7 +219,9 @@ class InventoryServiceServicer:
         Errors: INVALID_ARGUMENT (field order_id, lines, lines[i].sku, lines[i].quantity, ttl_seconds,
         preferred_warehouse_id; IDEMPOTENCY_KEY_REUSED); NOT_FOUND (SKU_NOT_FOUND, metadata sku);
         FAILED_PRECONDITION (INSUFFICIENT_STOCK, metadata sku, requested, available (total across
-        warehouses), available_in_one_warehouse; SKU_PAUSED, metadata sku);
+        warehouses), available_in_one_warehouse, and paused "true" when the SKU is also paused: the
+        shortage is the root cause and wins over the pause; SKU_PAUSED, metadata sku: the stock would
+        fill the request but the breaker paused the SKU);
         ALREADY_EXISTS (RESERVATION_MISMATCH, metadata order_id, reservation_id: the order holds a
         reservation for other quantities); ABORTED (CONTENTION: retry with the same request_id).
         """
@@ -373,9 +377,10 @@ class InventoryService:
     Reserve is also idempotent per order: an order holds at most one reservation.
 
     Circuit breaker: when reservations of one SKU fail for lack of stock 3 times within 5 minutes
-    (configurable), the SKU is paused on every channel (Reserve answers SKU_PAUSED) and SkuPaused is
-    published; ResumeSku lifts it. SKUs: 1-64 characters, no control characters, no surrounding spaces;
-    any Unicode letter is fine ("𠮷").
+    (configurable), the SKU is paused on every channel and SkuPaused is published; ResumeSku lifts it.
+    A refusal names its root cause: a request the stock cannot fill is INSUFFICIENT_STOCK (with metadata
+    paused "true" when the SKU is paused as well); only a request the stock could fill hears SKU_PAUSED.
+    SKUs: 1-64 characters, no control characters, no surrounding spaces; any Unicode letter is fine ("𠮷").
     """
 
     @staticmethod
