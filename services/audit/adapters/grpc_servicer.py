@@ -13,6 +13,7 @@ from services.audit.adapters import protos
 from services.audit.adapters.unit_of_work import AuditUnitOfWork
 from services.audit.application import handlers
 from services.audit.application.commands import AppendEntry, CallOrigin, EntryFilter, QueryEntries, VerifyChains
+from services.audit.domain.model import Actor
 from shared.context import current_call
 from shared.db import utc_now
 
@@ -26,11 +27,12 @@ def _trace_id() -> str:
 
 def append_command(request: audit_pb2.AppendRequest) -> AppendEntry:
     call = current_call.get()
-    named = request.HasField("actor") and bool(request.actor.subject)
+    named = Actor(request.actor.subject, request.actor.role) if request.HasField("actor") else None
+    actor = handlers.acting_actor(named, request.peer_address, Actor(call.subject, call.role))
     return AppendEntry(
         request_id=request.request_id,
-        actor_subject=request.actor.subject if named else call.subject,
-        actor_role=request.actor.role if named else call.role,
+        actor_subject=actor.subject,
+        actor_role=actor.role,
         peer_address=request.peer_address,
         entity_type=request.entity_type,
         entity_id=request.entity_id,

@@ -22,9 +22,11 @@ from services.audit.domain.chain import GENESIS, Anchor, ChainVerification, Chai
 from services.audit.domain.errors import AuditEntryNotFound, ChainNotFound
 from services.audit.domain.model import Actor, AuditEntry, Checkpoint, EntryDraft
 from services.audit.domain.retention import RetentionPolicy
-from shared.kernel.errors import InvalidArgument
+from shared.kernel.errors import InvalidArgument, PermissionDenied
 from shared.kernel.ids import is_valid_id, new_id
 
+# Roles that act for others: the gateway records what its users did, an admin may correct attribution.
+DELEGATING_ROLES = frozenset({"service", "admin"})
 # Operators may log what they did a moment ago on a machine whose clock runs slightly ahead.
 CLOCK_SKEW = timedelta(minutes=5)
 VERIFY_PAGE = 1000
@@ -56,6 +58,28 @@ async def record(uow: AuditUnitOfWork, drafts: Sequence[EntryDraft], recorded_at
     entries, moved = seal_batch(fresh, heads, recorded_at)
     await uow.entries.add(entries, list(moved.values()))
     return entries
+
+
+def acting_actor(named: Actor | None, peer_address: str, caller: Actor) -> Actor:
+    """Who an Append records: the caller, or the actor it names when the caller may act for others.
+
+    A caller that may not delegate can neither name someone else nor claim another peer address: the trail
+    would otherwise say whatever its writer wanted.
+    """
+    if named is not None and named.role and not named.subject:
+        raise InvalidArgument.field("actor.subject", "is required when an actor is named")
+    delegating = caller.role in DELEGATING_ROLES
+    if named is not None and named.subject and named != caller and not delegating:
+        raise PermissionDenied(
+            f"role {caller.role} records only its own actions",
+            reason="ACTOR_NOT_CALLER",
+            metadata={"role": caller.role},
+        )
+    if peer_address and not delegating:
+        raise PermissionDenied(
+            f"role {caller.role} may not set peer_address", reason="ACTOR_NOT_CALLER", metadata={"role": caller.role}
+        )
+    return named if named is not None and named.subject else caller
 
 
 def operator_draft(command: AppendEntry, origin: CallOrigin, *, now: datetime, entry_id: str) -> EntryDraft:

@@ -51,7 +51,15 @@ async def stream_scope(stream_prefix: str) -> str:
 
 @pytest.fixture(scope="module")
 def settings(database_url: str, redis_url: str, stream_scope: str) -> Settings:
-    return Settings(service_name="audit", database_url=database_url, redis_url=redis_url, stream_prefix=stream_scope)
+    # A small pool: the machine's PostgreSQL is shared by every team's tests; 8 connections still race.
+    return Settings(
+        service_name="audit",
+        database_url=database_url,
+        redis_url=redis_url,
+        stream_prefix=stream_scope,
+        db_pool_size=4,
+        db_max_overflow=4,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -78,15 +78,44 @@ async def test_append_records_an_operator_action_with_its_provenance(client):
     assert fetched == entry
 
 
-async def test_the_actor_defaults_to_the_caller_and_the_peer_may_be_forwarded(client):
+async def test_the_actor_is_the_caller(client):
     chain = chain_name("customer")
-    request = append_request(
-        chain, actor=None, peer_address="203.0.113.9", occurred_at=stamp(datetime(2026, 1, 2, tzinfo=UTC))
-    )
-    entry = (await client.Append(request, metadata=CALLER)).entry
+    entry = (await client.Append(append_request(chain, actor=None), metadata=CALLER)).entry
     assert (entry.actor.subject, entry.actor.role) == ("wang.fang", "finance")
+    assert entry.peer_address.startswith(("ipv4:127.0.0.1:", "ipv6:"))
+    same = append_request(chain, actor=common_pb2.Actor(subject="wang.fang", role="finance"))
+    assert (await client.Append(same, metadata=CALLER)).entry.actor.subject == "wang.fang"
+
+
+async def test_the_gateway_records_for_its_user_with_the_user_address(client):
+    chain = chain_name("customer")
+    when = stamp(datetime(2026, 1, 2, tzinfo=UTC))
+    request = append_request(chain, peer_address="203.0.113.9", occurred_at=when)
+    gateway = (("x-oms-subject", "gateway"), ("x-oms-role", "service"))
+    entry = (await client.Append(request, metadata=gateway)).entry
+    assert (entry.actor.subject, entry.actor.role) == ("li.na", "supervisor")
     assert entry.peer_address == "203.0.113.9"
     assert entry.occurred_at.ToDatetime(tzinfo=UTC) == datetime(2026, 1, 2, tzinfo=UTC)
+
+
+async def test_roles_are_held_to_their_duties(client):
+    chain = chain_name("order")
+    for request in (append_request(chain), append_request(chain, actor=None, peer_address="203.0.113.9")):
+        with pytest.raises(oms_client.OmsRpcError) as refused:
+            await client.Append(request, metadata=CALLER)
+        assert refused.value.code == grpc.StatusCode.PERMISSION_DENIED
+        assert refused.value.reason == "ACTOR_NOT_CALLER"
+    warehouse = (("x-oms-subject", "picker-7"), ("x-oms-role", "warehouse"))
+    for call, request in [
+        (client.QueryEntries, audit_pb2.QueryEntriesRequest(entity_type=chain)),
+        (client.GetEntry, audit_pb2.GetEntryRequest(entry_id=new_id())),
+        (client.Verify, audit_pb2.VerifyRequest(chain=chain)),
+    ]:
+        with pytest.raises(oms_client.OmsRpcError) as refused:
+            await call(request, metadata=warehouse)
+        assert refused.value.code == grpc.StatusCode.PERMISSION_DENIED
+        assert refused.value.reason == "ROLE_NOT_ALLOWED"
+    assert await history(client, chain) == []
 
 
 async def test_a_replayed_append_returns_the_first_entry_and_records_nothing_more(client):
@@ -108,7 +137,7 @@ async def test_a_replayed_append_returns_the_first_entry_and_records_nothing_mor
     ("overrides", "field"),
     [
         ({"request_id": ""}, "request_id"),
-        ({"actor": None}, "actor.subject"),
+        ({"actor": common_pb2.Actor(subject="", role="admin")}, "actor.subject"),
         ({"entity_type": "Order"}, "entity_type"),
         ({"entity_type": ""}, "entity_type"),
         ({"entity_id": ""}, "entity_id"),

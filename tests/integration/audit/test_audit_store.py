@@ -3,6 +3,7 @@ retention removes old entries only through checkpoints, and `oms audit verify` r
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -286,3 +287,23 @@ async def test_verify_of_an_unknown_chain_over_grpc_is_not_found(client):
     with pytest.raises(oms_client.OmsRpcError) as missing:
         await client.Verify(pb.VerifyRequest(chain=chain_name("none")))
     assert missing.value.code == grpc.StatusCode.NOT_FOUND
+
+
+async def test_the_same_events_recorded_concurrently_make_one_entry_each(own_database):
+    _, engine = own_database
+    sessions = session_factory(engine)
+    drafts = [draft("order", f"o-{i}") for i in range(20)] + [draft("payment", "p-1")]
+
+    async def record_all(order: list[EntryDraft]) -> int:
+        async with AuditUnitOfWork(sessions, source="audit", stream="test.audit") as uow:
+            recorded = await handlers.record(uow, order, utc_now())
+            await uow.commit()
+        return len(recorded)
+
+    # The same events, some batches in reverse order: locks are taken in chain order, so none deadlock.
+    counts = await asyncio.gather(*(record_all(drafts if i % 2 else drafts[::-1]) for i in range(6)))
+    assert sorted(counts) == [0, 0, 0, 0, 0, 21]
+    async with engine.connect() as connection:
+        stored = await connection.scalar(text("SELECT count(*) FROM audit_entries"))
+    assert stored == 21
+    assert (await handlers.verify_chains(VerifyChains(), AuditUnitOfWork(sessions, source="audit", stream=""))).intact

@@ -22,7 +22,7 @@ from services.audit.domain.errors import AuditEntryNotFound, ChainNotFound
 from services.audit.domain.model import Actor, AuditEntry, ChainHead, Change, Checkpoint, EntryDraft
 from services.audit.domain.retention import RetentionPolicy
 from shared.kernel import codec
-from shared.kernel.errors import InvalidArgument
+from shared.kernel.errors import InvalidArgument, PermissionDenied
 from shared.kernel.ids import new_id
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -355,3 +355,21 @@ async def test_prune_removes_only_expired_entries_behind_checkpoints_and_verify_
     forced = await handlers.prune_expired(RetentionPolicy(7, forced=True), lambda: MemoryUnitOfWork(state), now=NOW)
     assert [(c.through_sequence, c.forced, c.retention_days) for c in forced] == [(6, True, 7)]
     assert (await handlers.verify_chains(VerifyChains(), MemoryUnitOfWork(state))).intact
+
+
+def test_only_delegating_roles_record_for_someone_else():
+    caller = Actor("li.na", "finance")
+    assert handlers.acting_actor(None, "", caller) == caller
+    assert handlers.acting_actor(Actor("li.na", "finance"), "", caller) == caller
+    for named, peer in [(Actor("zhang.wei", "finance"), ""), (Actor("li.na", "admin"), ""), (None, "203.0.113.9")]:
+        with pytest.raises(PermissionDenied) as refused:
+            handlers.acting_actor(named, peer, caller)
+        assert refused.value.reason == "ACTOR_NOT_CALLER"
+    gateway = Actor("gateway", "service")
+    assert handlers.acting_actor(Actor("zhang.wei", "customer_service"), "203.0.113.9", gateway) == Actor(
+        "zhang.wei", "customer_service"
+    )
+    assert handlers.acting_actor(None, "", Actor("root", "admin")) == Actor("root", "admin")
+    with pytest.raises(InvalidArgument) as refused:
+        handlers.acting_actor(Actor("", "admin"), "", gateway)
+    assert refused.value.violations[0].field == "actor.subject"

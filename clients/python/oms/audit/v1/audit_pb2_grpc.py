@@ -46,7 +46,8 @@ class AuditServiceStub:
     the same arguments returns the first answer; the same key with other arguments is
     INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED, field request_id). Every failure carries
     google.rpc.ErrorInfo (domain "oms.audit", a stable reason) or google.rpc.BadRequest field
-    violations naming the offending field.
+    violations naming the offending field. A role not allowed an RPC gets PERMISSION_DENIED
+    (ROLE_NOT_ALLOWED); the roles are in services/audit/permissions.yaml.
     """
 
     def __init__(self, channel):
@@ -98,18 +99,20 @@ class AuditServiceServicer:
     the same arguments returns the first answer; the same key with other arguments is
     INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED, field request_id). Every failure carries
     google.rpc.ErrorInfo (domain "oms.audit", a stable reason) or google.rpc.BadRequest field
-    violations naming the offending field.
+    violations naming the offending field. A role not allowed an RPC gets PERMISSION_DENIED
+    (ROLE_NOT_ALLOWED); the roles are in services/audit/permissions.yaml.
     """
 
     def Append(self, request, context):
         """Records an operator action (an entry not derived from an integration event). The actor is the
-        request's actor when given (a gateway acting for a user), else the caller from the gRPC
-        metadata (x-oms-subject, x-oms-role); the peer address is the request's when given, else the
-        gRPC peer; the trace id is the call's. Returns the sealed entry (chain, sequence, hash).
-        Errors: INVALID_ARGUMENT with the field for a missing request_id, actor.subject (when neither
-        the request nor the metadata name one), entity_type (must match [a-z][a-z0-9_]{0,63}),
-        entity_id, action, changes[i].field, a text too long or holding NUL characters;
-        INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED).
+        authenticated caller; only the roles service (a gateway acting for its user) and admin may name
+        another actor in the request or set peer_address. The peer address is otherwise the gRPC peer;
+        the trace id is the call's. Returns the sealed entry (chain, sequence, hash).
+        Roles: every role. Errors: INVALID_ARGUMENT with the field for a missing request_id,
+        actor.subject, entity_type (must match [a-z][a-z0-9_]{0,63}), entity_id, action,
+        changes[i].field, a text too long or holding NUL characters, a non-finite number, an
+        occurred_at in the future; INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED); PERMISSION_DENIED
+        (ACTOR_NOT_CALLER) when a role that may not delegate names another actor or a peer address.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -118,6 +121,7 @@ class AuditServiceServicer:
     def QueryEntries(self, request, context):
         """Lists entries matching every given filter (entity, actor, time range on occurred_at), oldest
         first unless newest_first, by cursor on (occurred_at, entry_id).
+        Roles: cs_supervisor, finance, operations, admin, service.
         Errors: INVALID_ARGUMENT with the field for entity_id without entity_type, a malformed
         entity_type, occurred_before not after occurred_after, a page_size below 0, or a page_token
         that is not one of ours or was issued for other filters (field page.page_token).
@@ -128,6 +132,7 @@ class AuditServiceServicer:
 
     def GetEntry(self, request, context):
         """Returns one entry with its chain position and hashes.
+        Roles: cs_supervisor, finance, operations, admin, service.
         Errors: INVALID_ARGUMENT (field entry_id) when it is not a UUID; NOT_FOUND
         (AUDIT_ENTRY_NOT_FOUND) when there is no such entry (or it was removed by retention).
         """
@@ -142,6 +147,7 @@ class AuditServiceServicer:
         A whole chain is checked from its latest retention checkpoint (or its first entry); a range
         starts from the stored hash of the entry before it. Read-only and consistent: it runs in one
         snapshot, so concurrent appends never show as breaks. Large chains: verify in ranges.
+        Roles: operations, admin, service.
         Errors: INVALID_ARGUMENT with the field for a malformed chain, a negative from_sequence or
         to_sequence, to_sequence before from_sequence; NOT_FOUND (AUDIT_CHAIN_NOT_FOUND) for a chain
         with no entries ever.
@@ -202,7 +208,8 @@ class AuditService:
     the same arguments returns the first answer; the same key with other arguments is
     INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED, field request_id). Every failure carries
     google.rpc.ErrorInfo (domain "oms.audit", a stable reason) or google.rpc.BadRequest field
-    violations naming the offending field.
+    violations naming the offending field. A role not allowed an RPC gets PERMISSION_DENIED
+    (ROLE_NOT_ALLOWED); the roles are in services/audit/permissions.yaml.
     """
 
     @staticmethod
