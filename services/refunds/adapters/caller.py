@@ -1,5 +1,8 @@
-"""Who is calling: the one place that reads the caller's identity (today gRPC metadata x-oms-subject /
-x-oms-role, put in shared.context by the edge interceptor; signed tokens from shared.auth replace it here)."""
+"""Who is calling: the one place refunds read the caller's identity from.
+
+The gRPC edge (shared.grpc.auth) puts the principal in shared.context: the subject and role of a verified
+bearer token, or, where tokens are not required (development), the x-oms-subject / x-oms-role headers.
+"""
 
 from __future__ import annotations
 
