@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,8 +39,6 @@ from services.gateway.domain.problems import (
 from services.gateway.domain.rate_limit import RateLimiter
 from shared.auth import TokenAuthority
 from shared.kernel.errors import FieldViolation, OmsError
-
-log = logging.getLogger(__name__)
 
 TITLE = "OMS gateway"
 API_VERSION = "1.0.0"
@@ -114,8 +111,8 @@ async def _on_http_error(_request: Request, error: Exception) -> Response:
     return problem_response(route_problem(error.status_code, str(error.detail)))
 
 
-async def _on_unexpected(request: Request, error: Exception) -> Response:
-    log.error("unexpected failure serving %s %s", request.method, request.url.path, exc_info=error)
+async def _on_unexpected(_request: Request, _error: Exception) -> Response:
+    # Starlette re-raises the exception after this answer is sent, and the server logs it with its traceback.
     return problem_response(internal_error())
 
 
