@@ -1,0 +1,530 @@
+"""The correctness checks of a load run, as pure functions of what was sent and what the services hold now.
+
+Each check passes or fails on its own and says why, with a few examples of what it found.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from tools.load.scenarios import Attempt, parse_remark_tag
+
+EXAMPLES = 10
+TERMINAL_SAGA_STATES = frozenset({"SUCCEEDED", "FAILED", "COMPENSATION_FAILED", "NOT_FOUND"})
+STOCK_OUT_REASONS = frozenset({"INSUFFICIENT_STOCK", "SKU_PAUSED"})
+# Payment states that still hold the buyer's money without it being captured.
+HOLDING_PAYMENT_STATES = frozenset({"AUTHORIZING", "AUTHORIZED"})
+
+
+@dataclass(frozen=True)
+class SkuSnapshot:
+    """One SKU's totals across warehouses; ``shipped`` is the units of its CONFIRMED reservations."""
+
+    sku: str
+    on_hand: int
+    reserved: int
+    safety_stock: int
+    available: int
+    shipped: int
+
+    @property
+    def received(self) -> int:
+        """Every unit that came in: what is on hand plus what has left."""
+        return self.on_hand + self.shipped
+
+
+@dataclass(frozen=True)
+class OrderFact:
+    order_id: str
+    status: str
+    total_minor: int
+    customer_id: str
+    remark: str
+    lines: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class HoldFact:
+    """A reservation that holds (HELD) or has shipped (CONFIRMED) stock of the run's SKUs."""
+
+    reservation_id: str
+    order_id: str
+    status: str
+    lines: tuple[tuple[str, int], ...]
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PaymentFact:
+    payment_id: str
+    order_id: str
+    status: str
+    captured: int
+    refunded: int
+    refund_pending: int
+
+
+@dataclass(frozen=True)
+class SagaFact:
+    """What GetSaga says of a request whose answer the run did not hear (``NOT_FOUND``: no saga began)."""
+
+    request_id: str
+    state: str
+    order_id: str = ""
+    total_minor: int = 0
+
+
+@dataclass
+class Facts:
+    """Everything the checks look at, gathered after the run."""
+
+    run_id: str
+    skus: tuple[str, ...]
+    hot_sku: str
+    flash_units: int
+    initial: Mapping[str, SkuSnapshot]
+    final: Mapping[str, SkuSnapshot]
+    attempts: Sequence[Attempt]
+    sagas: Mapping[str, SagaFact]
+    fetched: Mapping[str, OrderFact | None]
+    listed: Sequence[OrderFact]
+    holds: Sequence[HoldFact]
+    payments: Mapping[str, Sequence[PaymentFact]]
+    now: datetime
+    problems: Sequence[str] = ()
+
+
+@dataclass
+class CheckResult:
+    name: str
+    title: str
+    passed: bool
+    summary: str
+    examples: list[str] = field(default_factory=list)
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> str:
+        return "PASS" if self.passed else "FAIL"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "verdict": self.verdict,
+            "summary": self.summary,
+            "examples": self.examples,
+            "figures": self.figures,
+        }
+
+
+class _Findings:
+    """Counts problems by kind and keeps a few examples of each."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.examples: list[str] = []
+
+    def add(self, kind: str, example: str) -> None:
+        self.counts[kind] += 1
+        if len(self.examples) < EXAMPLES:
+            self.examples.append(f"{kind}: {example}")
+
+    def __bool__(self) -> bool:
+        return bool(self.counts)
+
+    def summary(self, clean: str) -> str:
+        if not self.counts:
+            return clean
+        return "; ".join(f"{count} {kind}" for kind, count in self.counts.most_common())
+
+
+@dataclass
+class Ledger:
+    """The run's orders as the client knows them, once the unheard outcomes are settled."""
+
+    acked: dict[str, str] = field(default_factory=dict)  # request id -> order id, as answered
+    acked_totals: dict[str, int] = field(default_factory=dict)  # order id -> total answered
+    live: set[str] = field(default_factory=set)  # placed and not cancelled
+    cancelled: set[str] = field(default_factory=set)
+    ambiguous: set[str] = field(default_factory=set)  # orders whose saga had not ended when checked
+    unsettled: list[str] = field(default_factory=list)  # request ids without a final outcome
+    numbers_ok: set[int] = field(default_factory=set)  # arrival numbers whose order exists and is wanted
+    numbers_by_order: dict[str, int] = field(default_factory=dict)
+
+
+def ledger_of(facts: Facts) -> Ledger:
+    ledger = Ledger()
+    placed: dict[str, int] = {}
+    for attempt in facts.attempts:
+        if not attempt.places_order:
+            continue
+        if attempt.outcome == "ok":
+            ledger.acked[attempt.request_id] = attempt.order_id
+            ledger.acked_totals[attempt.order_id] = attempt.total_minor
+            placed[attempt.order_id] = attempt.number
+        elif attempt.outcome in ("error", "pending"):
+            saga = facts.sagas.get(attempt.request_id)
+            state = saga.state if saga else "UNKNOWN"
+            if state == "SUCCEEDED" and saga is not None:
+                placed[saga.order_id] = attempt.number
+            elif state not in TERMINAL_SAGA_STATES:
+                ledger.unsettled.append(attempt.request_id)
+                if saga is not None and saga.order_id:
+                    ledger.ambiguous.add(saga.order_id)
+    for attempt in facts.attempts:
+        if attempt.scenario != "cancel":
+            continue
+        if attempt.outcome == "ok":
+            ledger.cancelled.add(attempt.target_order_id)
+        elif attempt.outcome in ("error", "pending"):
+            saga = facts.sagas.get(attempt.request_id)
+            state = saga.state if saga else "UNKNOWN"
+            if state == "SUCCEEDED":
+                ledger.cancelled.add(attempt.target_order_id)
+            elif state not in TERMINAL_SAGA_STATES:
+                ledger.unsettled.append(attempt.request_id)
+                ledger.ambiguous.add(attempt.target_order_id)
+    ledger.live = set(placed) - ledger.cancelled - ledger.ambiguous
+    ledger.numbers_by_order = placed
+    ledger.numbers_ok = set(placed.values())
+    return ledger
+
+
+def order_facts(facts: Facts) -> dict[str, OrderFact]:
+    """Every order of the run the services know: GetOrder's answers over the listing's."""
+    known = {order.order_id: order for order in facts.listed}
+    known.update({order_id: order for order_id, order in facts.fetched.items() if order is not None})
+    return known
+
+
+def _units(lines: Iterable[tuple[str, int]], skus: Iterable[str]) -> Counter[str]:
+    wanted = set(skus)
+    units: Counter[str] = Counter()
+    for sku, quantity in lines:
+        if sku in wanted:
+            units[sku] += quantity
+    return units
+
+
+def check_orders(facts: Facts, ledger: Ledger) -> CheckResult:
+    """Every acknowledged PlaceOrder has exactly one order (found by GetOrder, as answered), each request
+    id maps to one order and each order to one request, and no order of the run exists that nobody asked for."""
+    found = _Findings()
+    for request_id, order_id in ledger.acked.items():
+        order = facts.fetched.get(order_id)
+        if order is None:
+            found.add("lost", f"request {request_id} was answered with order {order_id}, which GetOrder does not find")
+            continue
+        wanted = "CANCELLED" if order_id in ledger.cancelled else "PAID"
+        if order_id not in ledger.ambiguous and order.status != wanted:
+            found.add("in the wrong state", f"order {order_id} is {order.status}, expected {wanted}")
+        if order.total_minor != ledger.acked_totals.get(order_id, order.total_minor):
+            found.add(
+                "with another total",
+                f"order {order_id} totals {order.total_minor}, PlaceOrder said {ledger.acked_totals[order_id]}",
+            )
+    by_order: defaultdict[str, set[str]] = defaultdict(set)
+    for request_id, order_id in ledger.acked.items():
+        by_order[order_id].add(request_id)
+    for order_id, requests in by_order.items():
+        if len(requests) > 1:
+            found.add("shared by several requests", f"order {order_id} answers {len(requests)} request ids")
+    for attempt in facts.attempts:
+        orders = {reply.removeprefix("order:") for reply in attempt.replies if reply.startswith("order:")}
+        refusals = [reply for reply in attempt.replies if reply.startswith("refused:")]
+        if len(orders) > 1:
+            found.add("split", f"request {attempt.request_id} got {len(orders)} different orders: {sorted(orders)}")
+        elif orders and refusals:
+            found.add("contradicted", f"request {attempt.request_id} got an order and also {refusals[0]}")
+    per_number: Counter[int] = Counter()
+    for order in facts.listed:
+        number = parse_remark_tag(order.remark, facts.run_id)
+        if number is None:
+            found.add("not asked for", f"order {order.order_id} sells the run's SKUs but carries no arrival tag")
+            continue
+        per_number[number] += 1
+        placed = number in ledger.numbers_ok or order.order_id in ledger.ambiguous
+        if order.status != "CANCELLED" and not placed:
+            found.add(
+                "unknown to the client",
+                f"order {order.order_id} ({order.status}) of arrival {number}, which was not placed",
+            )
+    for number, count in per_number.items():
+        if count > 1:
+            found.add("duplicated", f"arrival {number} has {count} orders")
+    return CheckResult(
+        "orders",
+        "0 lost or duplicated orders",
+        not found,
+        found.summary(f"{len(ledger.acked)} acknowledged orders, each found once; {len(facts.listed)} listed"),
+        found.examples,
+        {"acknowledged": len(ledger.acked), "listed": len(facts.listed), **dict(found.counts)},
+    )
+
+
+def check_oversold(facts: Facts, ledger: Ledger, orders: Mapping[str, OrderFact]) -> CheckResult:
+    """Reserved + shipped never above what was received, and the run's live orders never hold more than
+    was for sale when it began."""
+    found = _Findings()
+    sold: Counter[str] = Counter()
+    for order_id in ledger.live:
+        order = orders.get(order_id)
+        if order is not None:
+            sold.update(_units(order.lines, facts.skus))
+    figures: dict[str, Any] = {}
+    for sku in facts.skus:
+        initial, final = facts.initial.get(sku), facts.final.get(sku)
+        if initial is None or final is None:
+            found.add("unmeasured", f"{sku} has no stock figures")
+            continue
+        figures[sku] = {"received": initial.received, "reserved": final.reserved, "shipped": final.shipped}
+        if final.reserved + final.shipped > initial.received:
+            found.add(
+                "oversold",
+                f"{sku}: reserved {final.reserved} + shipped {final.shipped} > received {initial.received}",
+            )
+        if sold[sku] > initial.available:
+            found.add("oversold", f"{sku}: live orders hold {sold[sku]} units, {initial.available} were for sale")
+    return CheckResult(
+        "oversold",
+        "0 oversold",
+        not found,
+        found.summary(f"{len(facts.skus)} SKUs; none sold beyond its stock"),
+        found.examples,
+        {"skus": figures, "sold": dict(sold)},
+    )
+
+
+def check_stock(facts: Facts, ledger: Ledger, orders: Mapping[str, OrderFact]) -> CheckResult:
+    """Stock conserved: for each SKU, received = available + reserved + shipped + safety; the reservations
+    add up to the stock rows; each live order holds exactly its units; nothing else holds any."""
+    found = _Findings()
+    skus = set(facts.skus)
+    run_orders = set(orders) | set(ledger.live)
+    held_by_order: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    held_rows: Counter[str] = Counter()
+    for hold in facts.holds:
+        units = _units(hold.lines, skus)
+        held_by_order[hold.order_id].update(units)
+        if hold.status == "HELD":
+            held_rows.update(units)
+        if hold.order_id in ledger.ambiguous:
+            continue
+        if hold.order_id not in run_orders:
+            found.add("held for an order not of the run", f"reservation {hold.reservation_id} of {hold.order_id}")
+        elif hold.order_id not in ledger.live and hold.status == "HELD":
+            found.add("held for a failed or cancelled order", f"reservation {hold.reservation_id} of {hold.order_id}")
+    for sku in facts.skus:
+        initial, final = facts.initial.get(sku), facts.final.get(sku)
+        if initial is None or final is None:
+            found.add("unmeasured", f"{sku} has no stock figures")
+            continue
+        accounted = final.available + final.reserved + final.shipped + final.safety_stock
+        if accounted != initial.received:
+            found.add(
+                "not conserved",
+                f"{sku}: received {initial.received} != available {final.available} + reserved {final.reserved}"
+                f" + shipped {final.shipped} + safety {final.safety_stock}",
+            )
+        if held_rows[sku] != final.reserved:
+            found.add("ledger mismatch", f"{sku}: stock rows reserve {final.reserved}, reservations {held_rows[sku]}")
+    for order_id in sorted(ledger.live):
+        order = orders.get(order_id)
+        if order is None:
+            continue  # the orders check reports it lost
+        wanted = _units(order.lines, skus)
+        held = held_by_order.get(order_id, Counter())
+        if held != wanted:
+            kind = "paid without stock held" if not held else "holding other units than it bought"
+            found.add(kind, f"order {order_id} bought {dict(wanted)}, holds {dict(held)}")
+    return CheckResult(
+        "stock",
+        "stock conserved",
+        not found,
+        found.summary(f"{len(facts.skus)} SKUs balance; {len(ledger.live)} live orders hold exactly their units"),
+        found.examples,
+        dict(found.counts),
+    )
+
+
+def check_money(facts: Facts, ledger: Ledger, orders: Mapping[str, OrderFact]) -> CheckResult:
+    """Captured = paid: the captures of the live orders add up to their totals, one by one; a cancelled or
+    failed order keeps nothing (captured - refunded = 0) and no authorization left holding money."""
+    found = _Findings()
+    paid_total = captured_total = 0
+    for order_id in sorted(ledger.live):
+        order = orders.get(order_id)
+        if order is None:
+            continue
+        payments = facts.payments.get(order_id, ())
+        captured = sum(p.captured for p in payments)
+        refunded = sum(p.refunded for p in payments)
+        paid_total += order.total_minor
+        captured_total += captured - refunded
+        if not payments:
+            found.add("paid without a payment", f"order {order_id}")
+        elif captured - refunded != order.total_minor:
+            found.add(
+                "captured another amount",
+                f"order {order_id} totals {order.total_minor}, captured {captured}, refunded {refunded}",
+            )
+    for order_id, order in sorted(orders.items()):
+        if order_id in ledger.live or order_id in ledger.ambiguous:
+            continue
+        for payment in facts.payments.get(order_id, ()):
+            kept = payment.captured - payment.refunded
+            if kept:
+                found.add("money kept", f"order {order_id} ({order.status}) keeps {kept} ({payment.payment_id})")
+            if payment.status in HOLDING_PAYMENT_STATES:
+                found.add("authorization left", f"order {order_id} ({order.status}) payment {payment.payment_id}")
+    return CheckResult(
+        "money",
+        "captured = paid",
+        not found,
+        found.summary(f"captured {captured_total} = paid {paid_total} over {len(ledger.live)} live orders"),
+        found.examples,
+        {"captured_minor": captured_total, "paid_minor": paid_total, **dict(found.counts)},
+    )
+
+
+def check_refunds(facts: Facts) -> CheckResult:
+    """Refunds never above captures, per payment (pending refunds included)."""
+    found = _Findings()
+    count = refunded_total = 0
+    for payments in facts.payments.values():
+        for payment in payments:
+            count += 1
+            refunded_total += payment.refunded
+            if payment.refunded + payment.refund_pending > payment.captured:
+                found.add(
+                    "refunded beyond the capture",
+                    f"payment {payment.payment_id}: captured {payment.captured}, refunded {payment.refunded}"
+                    f" (+{payment.refund_pending} pending)",
+                )
+    return CheckResult(
+        "refunds",
+        "refunds <= captured",
+        not found,
+        found.summary(f"{count} payments; {refunded_total} refunded, none beyond its capture"),
+        found.examples,
+        {"payments": count, "refunded_minor": refunded_total},
+    )
+
+
+def check_expired_holds(facts: Facts, ledger: Ledger, orders: Mapping[str, OrderFact]) -> CheckResult:
+    """No reservation of a failed or cancelled order is still HELD after its expiry time."""
+    found = _Findings()
+    waiting = 0
+    for hold in facts.holds:
+        if hold.status != "HELD" or hold.order_id in ledger.live or hold.order_id in ledger.ambiguous:
+            continue
+        if hold.expires_at is not None and hold.expires_at <= facts.now:
+            owner = "failed or cancelled" if hold.order_id in orders else "unknown"
+            found.add("held past its TTL", f"reservation {hold.reservation_id} of {owner} order {hold.order_id}")
+        else:
+            waiting += 1
+    summary = "no reservation of a failed order outlived its TTL"
+    if waiting:
+        summary += f" ({waiting} not yet expired)"
+    return CheckResult(
+        "reservations",
+        "no reservation left after the TTL for failed orders",
+        not found,
+        found.summary(summary),
+        found.examples,
+        {"not_yet_expired": waiting, **dict(found.counts)},
+    )
+
+
+def check_settled(facts: Facts, ledger: Ledger) -> CheckResult:
+    """Every request whose answer the client did not hear has a saga that ended (or none at all)."""
+    unheard = [a for a in facts.attempts if a.outcome in ("error", "pending")]
+    found = _Findings()
+    for request_id in ledger.unsettled:
+        saga = facts.sagas.get(request_id)
+        found.add("not ended", f"request {request_id}: saga {saga.state if saga else 'UNKNOWN'}")
+    return CheckResult(
+        "settled",
+        "every saga ended",
+        not found,
+        found.summary(f"{len(unheard)} unheard answers, all settled by GetSaga"),
+        found.examples,
+        {"unheard": len(unheard), "unsettled": len(ledger.unsettled)},
+    )
+
+
+def check_flash(facts: Facts, ledger: Ledger, orders: Mapping[str, OrderFact]) -> CheckResult:
+    """The flash sale sold exactly its stock: never more, and all of it once buyers were turned away."""
+    hot = facts.hot_sku
+    sold = sum(_units(orders[o].lines, [hot])[hot] for o in ledger.live if o in orders)
+    turned_away = sum(
+        1 for a in facts.attempts if a.scenario == "flash" and a.outcome == "refused" and a.reason in STOCK_OUT_REASONS
+    )
+    buyers = sum(1 for a in facts.attempts if a.scenario == "flash")
+    exact = sold == facts.flash_units if turned_away else sold <= facts.flash_units
+    expectation = f"exactly {facts.flash_units}" if turned_away else f"at most {facts.flash_units}"
+    return CheckResult(
+        "flash",
+        "flash sale sold exactly the stock",
+        exact,
+        f"{buyers} buyers, {turned_away} turned away for stock; sold {sold} units, {expectation} expected",
+        [],
+        {"buyers": buyers, "turned_away": turned_away, "sold": sold, "units": facts.flash_units},
+    )
+
+
+def check_declines(facts: Facts) -> CheckResult:
+    """Every order paid with a declining card was refused with PAYMENT_DECLINED, none placed."""
+    found = _Findings()
+    declines = [a for a in facts.attempts if a.scenario == "decline"]
+    for attempt in declines:
+        if attempt.outcome == "ok":
+            found.add("placed with a declining card", f"request {attempt.request_id} -> order {attempt.order_id}")
+        elif attempt.outcome == "refused" and attempt.reason not in ("PAYMENT_DECLINED", *STOCK_OUT_REASONS):
+            found.add("refused for another reason", f"request {attempt.request_id}: {attempt.reason}")
+    return CheckResult(
+        "declines",
+        "declined cards are refused",
+        not found,
+        found.summary(f"{len(declines)} orders with declining cards, none placed"),
+        found.examples,
+        dict(found.counts),
+    )
+
+
+def check_verification(facts: Facts) -> CheckResult:
+    """The checks saw everything they needed: no read of the services failed."""
+    return CheckResult(
+        "verification",
+        "verification complete",
+        not facts.problems,
+        "every read succeeded" if not facts.problems else f"{len(facts.problems)} reads failed",
+        list(facts.problems[:EXAMPLES]),
+        {"failed_reads": len(facts.problems)},
+    )
+
+
+def evaluate(facts: Facts, *, flash: bool, declines: bool) -> list[CheckResult]:
+    """Every check, in the order the report lists them."""
+    ledger = ledger_of(facts)
+    orders = order_facts(facts)
+    results = [
+        check_oversold(facts, ledger, orders),
+        check_orders(facts, ledger),
+        check_stock(facts, ledger, orders),
+        check_money(facts, ledger, orders),
+        check_refunds(facts),
+        check_expired_holds(facts, ledger, orders),
+        check_settled(facts, ledger),
+    ]
+    if flash:
+        results.append(check_flash(facts, ledger, orders))
+    if declines:
+        results.append(check_declines(facts))
+    results.append(check_verification(facts))
+    return results

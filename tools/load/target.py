@@ -1,0 +1,209 @@
+"""Where the load goes: the services of a running stack (from its stack.json, or given addresses) and the
+transports that carry the orders (the saga's gRPC contract, or the gateway's HTTP routes)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import grpc
+import oms_client
+from oms.saga.v1 import saga_pb2
+
+from tools.load.config import LoadConfigError
+from tools.load.scenarios import CallFailed, Placed
+from tools.oms.stack import StackError, read_state
+
+# What the run needs: the saga to place and cancel, the others to seed and to check.
+REQUIRED_SERVICES = ("saga", "inventory", "pricing", "orders", "payments")
+
+
+def parse_addresses(items: Iterable[str]) -> dict[str, str]:
+    """``saga=127.0.0.1:50051`` pairs (repeatable option) into a mapping."""
+    addresses: dict[str, str] = {}
+    for index, item in enumerate(items):
+        name, sep, address = item.partition("=")
+        name, address = name.strip(), address.strip()
+        if not sep or not name or not address or ":" not in address:
+            raise LoadConfigError(f"address[{index}]", f"{item!r} is not SERVICE=HOST:PORT")
+        addresses[name] = address
+    return addresses
+
+
+def addresses_from_state(state_dir: Path) -> dict[str, str]:
+    """Every service's gRPC address as ``oms up`` recorded it in ``<state_dir>/stack.json``."""
+    try:
+        state = read_state(state_dir)
+    except StackError as exc:
+        raise LoadConfigError("state_dir", str(exc)) from exc
+    if state is None:
+        raise LoadConfigError(
+            "state_dir", f"no running stack is recorded in {state_dir} (start one with `oms up`, or give --address)"
+        )
+    if state.get("status") != "running":
+        raise LoadConfigError("state_dir", f"the stack in {state_dir} is {state.get('status')!r}, not running")
+    return {name: entry["grpc_address"] for name, entry in (state.get("services") or {}).items()}
+
+
+def check_services(addresses: Mapping[str, str]) -> None:
+    missing = [name for name in REQUIRED_SERVICES if name not in addresses]
+    if missing:
+        raise LoadConfigError("address", f"no address for {', '.join(missing)} (needed to place and check orders)")
+
+
+class Target:
+    """One channel per service (tracing off: the sender's own spans would only cost CPU the run needs)."""
+
+    def __init__(self, addresses: Mapping[str, str]) -> None:
+        check_services(addresses)
+        self.addresses = dict(addresses)
+        self._channels: dict[str, grpc.aio.Channel] = {}
+
+    def client(self, service: str, timeout: float = 10.0) -> oms_client.ServiceClient:
+        if service not in self._channels:
+            self._channels[service] = oms_client.connect(self.addresses[service], tracing=False)
+        return oms_client.ServiceClient.for_service(self._channels[service], service, timeout=timeout)
+
+    async def close(self) -> None:
+        channels, self._channels = self._channels, {}
+        for channel in channels.values():
+            await channel.close()
+
+
+def call_failed(error: oms_client.OmsRpcError) -> CallFailed:
+    return CallFailed(error.code.name, error.reason, error.message)
+
+
+class GrpcTransport:
+    """Orders through SagaService.PlaceOrder / CancelOrder."""
+
+    def __init__(self, target: Target) -> None:
+        self._saga = target.client("saga")
+
+    async def place(self, request: saga_pb2.PlaceOrderRequest, timeout: float) -> Placed:
+        try:
+            reply = await self._saga.PlaceOrder(request, timeout=timeout)
+        except oms_client.OmsRpcError as error:
+            raise call_failed(error) from None
+        return Placed(reply.order_id, reply.saga.saga_id, reply.saga.customer_id, reply.total.amount_minor)
+
+    async def cancel(self, request_id: str, order_id: str, reason: str, timeout: float) -> None:
+        request = saga_pb2.CancelOrderRequest(request_id=request_id, order_id=order_id, reason=reason)
+        try:
+            await self._saga.CancelOrder(request, timeout=timeout)
+        except oms_client.OmsRpcError as error:
+            raise call_failed(error) from None
+
+    async def close(self) -> None:
+        """The channel belongs to the target."""
+
+
+# HTTP statuses of the gateway's problems and the gRPC code each stands for (services/gateway/domain/problems.py).
+_HTTP_CODES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "FAILED_PRECONDITION",
+    413: "INVALID_ARGUMENT",
+    422: "FAILED_PRECONDITION",
+    429: "RESOURCE_EXHAUSTED",
+    502: "INTERNAL",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+# 409s that are not decisions: the saga has not ended yet.
+_HTTP_OPEN_REASONS = frozenset({"SAGA_IN_PROGRESS", "CONTENTION"})
+
+
+def place_body(request: saga_pb2.PlaceOrderRequest) -> dict[str, Any]:
+    """The gateway's JSON body (POST /v1/orders) for a PlaceOrder request."""
+
+    def address(a: Any) -> dict[str, str]:
+        return {
+            "recipient": a.recipient,
+            "phone": a.phone,
+            "country": a.country,
+            "province": a.province,
+            "city": a.city,
+            "district": a.district,
+            "detail": a.detail,
+        }
+
+    return {
+        "customer": {
+            "name": request.customer.name,
+            "phone": request.customer.phone,
+            "address": address(request.customer.address),
+        },
+        "lines": [{"sku": line.sku, "quantity": line.quantity} for line in request.lines],
+        "shipping_address": address(request.shipping_address),
+        "payment_method": {"provider": request.payment_method.provider, "token": request.payment_method.token},
+        "channel": request.channel.lower(),
+        "order_type": "regular",
+        "buyer_remark": request.buyer_remark,
+        "currency": request.currency,
+    }
+
+
+def http_failure(status: int, body: bytes) -> CallFailed:
+    """A gateway problem+json answer as a CallFailed with the gRPC code it stands for."""
+    reason, detail = "", ""
+    try:
+        problem = json.loads(body)
+        if isinstance(problem, dict):
+            reason, detail = str(problem.get("reason", "")), str(problem.get("detail", ""))
+    except ValueError:
+        detail = body[:200].decode("utf-8", "replace")
+    code = _HTTP_CODES.get(status, "UNKNOWN" if status >= 500 else "INVALID_ARGUMENT")
+    if status == 409 and reason in _HTTP_OPEN_REASONS:
+        code = "ABORTED"
+    return CallFailed(code, reason or f"HTTP_{status}", detail)
+
+
+class GatewayTransport:
+    """Orders through the gateway: POST /v1/orders and POST /v1/orders/{id}/cancel with a bearer token.
+
+    Needs ``httpx`` (a dev dependency of the project), imported only when this transport is chosen."""
+
+    def __init__(self, base_url: str, token: str, *, max_connections: int = 256) -> None:
+        try:
+            import httpx
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            raise LoadConfigError("via_gateway", "needs the httpx package (pip install httpx)") from exc
+        if not token:
+            raise LoadConfigError("gateway_token", "a bearer token is required with --via-gateway")
+        self._httpx = httpx
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers={"Authorization": f"Bearer {token}"},
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        )
+
+    async def _post(self, path: str, key: str, body: dict[str, Any], timeout: float) -> dict[str, Any]:
+        try:
+            response = await self._client.post(path, json=body, headers={"Idempotency-Key": key}, timeout=timeout)
+        except self._httpx.TimeoutException as exc:
+            raise CallFailed("DEADLINE_EXCEEDED", "DEADLINE_EXCEEDED", str(exc)) from None
+        except self._httpx.TransportError as exc:
+            raise CallFailed("UNAVAILABLE", "UNAVAILABLE", str(exc)) from None
+        if response.status_code >= 300:
+            raise http_failure(response.status_code, response.content)
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    async def place(self, request: saga_pb2.PlaceOrderRequest, timeout: float) -> Placed:
+        answer = await self._post("/v1/orders", request.request_id, place_body(request), timeout)
+        saga = answer.get("saga") or {}
+        total = answer.get("total") or {}
+        return Placed(
+            answer["order_id"], saga.get("saga_id", ""), saga.get("customer_id", ""), int(total.get("amount_minor", 0))
+        )
+
+    async def cancel(self, request_id: str, order_id: str, reason: str, timeout: float) -> None:
+        await self._post(f"/v1/orders/{order_id}/cancel", request_id, {"reason": reason}, timeout)
+
+    async def close(self) -> None:
+        await self._client.aclose()
