@@ -44,7 +44,11 @@ class RefundsServiceStub:
     order's ledger row with one conditional update, so open and completed refunds of an order never
     add up to more than its captured amount, however many requests race.
 
-    The caller is read from gRPC metadata x-oms-subject / x-oms-role. Every mutating request carries
+    The caller (requester, approver, warehouse clerk) is the principal of the call's bearer token, or
+    where tokens are not required (development) the x-oms-subject / x-oms-role headers. Each RPC is open
+    only to the roles in services/refunds/permissions.yaml: others get PERMISSION_DENIED
+    (ROLE_NOT_ALLOWED, metadata rpc, role); a missing or bad token is UNAUTHENTICATED (TOKEN_MISSING,
+    TOKEN_INVALID, TOKEN_EXPIRED). Every mutating request carries
     request_id (the idempotency key): a replay with the same key and arguments returns the first
     answer; the same key with other arguments is INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED, field
     request_id). Every failure carries google.rpc.ErrorInfo (domain "oms.refunds", a stable reason)
@@ -143,7 +147,11 @@ class RefundsServiceServicer:
     order's ledger row with one conditional update, so open and completed refunds of an order never
     add up to more than its captured amount, however many requests race.
 
-    The caller is read from gRPC metadata x-oms-subject / x-oms-role. Every mutating request carries
+    The caller (requester, approver, warehouse clerk) is the principal of the call's bearer token, or
+    where tokens are not required (development) the x-oms-subject / x-oms-role headers. Each RPC is open
+    only to the roles in services/refunds/permissions.yaml: others get PERMISSION_DENIED
+    (ROLE_NOT_ALLOWED, metadata rpc, role); a missing or bad token is UNAUTHENTICATED (TOKEN_MISSING,
+    TOKEN_INVALID, TOKEN_EXPIRED). Every mutating request carries
     request_id (the idempotency key): a replay with the same key and arguments returns the first
     answer; the same key with other arguments is INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED, field
     request_id). Every failure carries google.rpc.ErrorInfo (domain "oms.refunds", a stable reason)
@@ -400,7 +408,11 @@ class RefundsService:
     order's ledger row with one conditional update, so open and completed refunds of an order never
     add up to more than its captured amount, however many requests race.
 
-    The caller is read from gRPC metadata x-oms-subject / x-oms-role. Every mutating request carries
+    The caller (requester, approver, warehouse clerk) is the principal of the call's bearer token, or
+    where tokens are not required (development) the x-oms-subject / x-oms-role headers. Each RPC is open
+    only to the roles in services/refunds/permissions.yaml: others get PERMISSION_DENIED
+    (ROLE_NOT_ALLOWED, metadata rpc, role); a missing or bad token is UNAUTHENTICATED (TOKEN_MISSING,
+    TOKEN_INVALID, TOKEN_EXPIRED). Every mutating request carries
     request_id (the idempotency key): a replay with the same key and arguments returns the first
     answer; the same key with other arguments is INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED, field
     request_id). Every failure carries google.rpc.ErrorInfo (domain "oms.refunds", a stable reason)
