@@ -26,6 +26,17 @@ def integration_event(event: events.DomainEvent) -> tuple[message.Message, str, 
                 RESERVATION,
                 r.reservation_id,
             )
+        case events.ReservationCommitted(reservation=r):
+            return (
+                events_pb2.ReservationCommitted(
+                    reservation_id=r.reservation_id,
+                    order_id=r.order_id,
+                    lines=reservation_lines_out(r),
+                    committed_at=timestamp(r.committed_at),
+                ),
+                RESERVATION,
+                r.reservation_id,
+            )
         case events.ReservationReleased(reservation=r):
             return (
                 events_pb2.ReservationReleased(

@@ -13,6 +13,7 @@ from services.inventory.adapters.unit_of_work import InventoryUnitOfWork
 from services.inventory.application import breaker, queries, reservations, stock
 from services.inventory.application.commands import (
     AdjustStock,
+    CommitReservation,
     ConfirmReservation,
     ListReservations,
     ListStockMovements,
@@ -146,6 +147,14 @@ class InventoryServicer(inventory_pb2_grpc.InventoryServiceServicer):
         return inventory_pb2.ReserveResponse(
             reservation=protos.reservation_out(result.reservation), created=result.created
         )
+
+    async def Commit(
+        self, request: inventory_pb2.CommitRequest, context: grpc.aio.ServicerContext
+    ) -> inventory_pb2.CommitResponse:
+        _tag_order(request.order_id)
+        command = CommitReservation(request.request_id, request.order_id)
+        result = await reservations.commit_reservation(command, self._uow(), self._deps)
+        return inventory_pb2.CommitResponse(reservation=protos.reservation_out(result.reservation))
 
     async def Confirm(
         self, request: inventory_pb2.ConfirmRequest, context: grpc.aio.ServicerContext

@@ -114,6 +114,7 @@ def reservation_out(reservation: Reservation) -> inventory_pb2.Reservation:
         expires_at=timestamp(reservation.expires_at),
         closed_at=timestamp(reservation.closed_at),
         release_reason=reservation.release_reason,
+        committed_at=timestamp(reservation.committed_at),
     )
 
 

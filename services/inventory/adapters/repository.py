@@ -30,6 +30,7 @@ from services.inventory.domain.model import (
     StockDelta,
     StockLevel,
     Warehouse,
+    sources,
 )
 from services.inventory.domain.rules import BreakerPolicy
 
@@ -114,6 +115,7 @@ def _reservations(rows: Sequence[Row[Any]]) -> list[Reservation]:
                 expires_at=row.expires_at,
                 closed_at=row.closed_at,
                 release_reason=row.release_reason,
+                committed_at=row.committed_at,
             )
             lines[reservation_id] = []
         if row.line_sku is not None:
@@ -124,7 +126,7 @@ def _reservations(rows: Sequence[Row[Any]]) -> list[Reservation]:
 
 
 _WITH_LINES = """
-SELECT r.id, r.order_id, r.status, r.created_at, r.expires_at, r.closed_at, r.release_reason,
+SELECT r.id, r.order_id, r.status, r.created_at, r.expires_at, r.closed_at, r.release_reason, r.committed_at,
        l.sku AS line_sku, l.warehouse_id AS line_warehouse_id, l.quantity AS line_quantity
 FROM {source} r LEFT JOIN reservation_lines l ON l.reservation_id = r.id
 """
@@ -542,9 +544,30 @@ class SqlReservations:
             await self._session.execute(
                 text(
                     "WITH closed AS (UPDATE reservations SET status = :to, closed_at = :now, release_reason = :reason"
-                    " WHERE order_id = :order_id AND status = 'HELD' RETURNING *)" + _WITH_LINES.format(source="closed")
+                    " WHERE order_id = :order_id AND status = ANY(CAST(:sources AS text[])) RETURNING *)"
+                    + _WITH_LINES.format(source="closed")
                 ),
-                {"order_id": order_id, "to": to.value, "now": now, "reason": reason},
+                {
+                    "order_id": order_id,
+                    "to": to.value,
+                    "now": now,
+                    "reason": reason,
+                    "sources": sorted(status.value for status in sources(to)),
+                },
+            )
+        ).all()
+        found = _reservations(rows)
+        return found[0] if found else None
+
+    async def commit(self, order_id: str, now: datetime) -> Reservation | None:
+        rows = (
+            await self._session.execute(
+                text(
+                    "WITH committed AS (UPDATE reservations SET status = 'COMMITTED', expires_at = NULL,"
+                    " committed_at = :now WHERE order_id = :order_id AND status = 'HELD' RETURNING *)"
+                    + _WITH_LINES.format(source="committed")
+                ),
+                {"order_id": order_id, "now": now},
             )
         ).all()
         found = _reservations(rows)

@@ -65,11 +65,16 @@ reservations = Table(
     Column("order_id", UUID(as_uuid=False), nullable=False, unique=True),
     Column("status", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    # None once COMMITTED: a paid order's hold lasts until it ships or is released.
+    Column("expires_at", DateTime(timezone=True)),
     Column("closed_at", DateTime(timezone=True)),
     Column("release_reason", Text, nullable=False),
     Column("request_id", Text, nullable=False),
-    CheckConstraint("status IN ('HELD', 'CONFIRMED', 'RELEASED', 'EXPIRED')", name="reservations_status_known"),
+    Column("committed_at", DateTime(timezone=True)),
+    CheckConstraint(
+        "status IN ('HELD', 'COMMITTED', 'CONFIRMED', 'RELEASED', 'EXPIRED')", name="reservations_status_known"
+    ),
+    CheckConstraint("status <> 'HELD' OR expires_at IS NOT NULL", name="reservations_held_expire"),
     Index("reservations_held_by_expiry", "expires_at", postgresql_where=text("status = 'HELD'")),
 )
 

@@ -77,6 +77,12 @@ class ReserveStock:
 
 
 @dataclass(frozen=True)
+class CommitReservation:
+    request_id: str
+    order_id: str
+
+
+@dataclass(frozen=True)
 class ConfirmReservation:
     request_id: str
     order_id: str

@@ -127,7 +127,11 @@ class ReservationRepository(Protocol):
     async def by_order(self, order_id: str) -> Reservation | None: ...
 
     async def close(self, order_id: str, to: ReservationStatus, now: datetime, reason: str) -> Reservation | None:
-        """Move the order's HELD reservation to ``to``; None when it is not HELD (or absent)."""
+        """Move the order's reservation to the final state ``to`` if it is in a state that may move there
+        (HELD, or COMMITTED for CONFIRMED and RELEASED); None when it is not (or absent)."""
+
+    async def commit(self, order_id: str, now: datetime) -> Reservation | None:
+        """Move the order's HELD reservation to COMMITTED, clearing its expiry; None when it is not HELD."""
 
     async def expire_due(self, now: datetime, limit: int) -> Sequence[Reservation]:
         """Mark up to ``limit`` HELD reservations past expires_at EXPIRED (skipping rows others hold)."""

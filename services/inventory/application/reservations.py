@@ -9,6 +9,7 @@ from itertools import chain
 
 from services.inventory.application.breaker import record_shortage
 from services.inventory.application.commands import (
+    CommitReservation,
     ConfirmReservation,
     ReleaseReservation,
     ReservationResult,
@@ -26,6 +27,7 @@ from services.inventory.domain.errors import (
     ReservationNotFound,
 )
 from services.inventory.domain.events import (
+    ReservationCommitted,
     ReservationConfirmed,
     ReservationExpired,
     ReservationReleased,
@@ -45,6 +47,8 @@ from shared.kernel.ids import new_id
 log = logging.getLogger(__name__)
 
 MAX_LINES = 200
+# The states in which a reservation is for the lines it was made with (a repeat must ask for the same).
+_HOLDS_LINES = (ReservationStatus.HELD, ReservationStatus.COMMITTED, ReservationStatus.CONFIRMED)
 # Release meets a concurrent Reserve of the same order at most once per attempt; three is plenty.
 RELEASE_ATTEMPTS = 3
 
@@ -164,15 +168,41 @@ async def _existing(order_id: str, lines: tuple[RequestedLine, ...], uow: Invent
     if existing is None:
         # claim() saw a committed reservation of this order; it cannot vanish (reservations are never deleted).
         raise Contention(f"the reservation of order {order_id} is not visible yet")
-    if existing.status in (ReservationStatus.HELD, ReservationStatus.CONFIRMED) and not existing.holds(lines):
+    if existing.status in _HOLDS_LINES and not existing.holds(lines):
         raise ReservationMismatch(order_id, existing.reservation_id)
     return existing
+
+
+async def commit_reservation(cmd: CommitReservation, uow: InventoryUnitOfWork, deps: Dependencies) -> ReservationResult:
+    """Make the hold of a paid order firm: HELD -> COMMITTED, no expiry until it ships or is released.
+
+    The stock stays reserved as it was. A hold past its expiry that the sweeper has not reached yet still
+    holds its stock and can be committed; the database decides which of Commit and the sweeper comes first.
+    """
+    order_id = values.entity_id(cmd.order_id, "order_id")
+    async with uow:
+        if (previous := await uow.replay(cmd, ReservationResult)) is not None:
+            return previous
+        committed = await uow.reservations.commit(order_id, deps.clock())
+        if committed is None:
+            existing = await uow.reservations.by_order(order_id)
+            if existing is None:
+                raise ReservationNotFound(order_id)
+            if existing.needs(ReservationStatus.COMMITTED):
+                raise Contention(f"reservation of order {order_id} is held but could not be committed")
+            result = ReservationResult(existing)
+        else:
+            uow.publish(ReservationCommitted(committed))
+            result = ReservationResult(committed)
+        await uow.remember(cmd, result)
+        await uow.commit()
+    return result
 
 
 async def confirm_reservation(
     cmd: ConfirmReservation, uow: InventoryUnitOfWork, deps: Dependencies
 ) -> ReservationResult:
-    """Ship a HELD reservation: its stock leaves on_hand and reserved."""
+    """Ship a HELD or COMMITTED reservation: its stock leaves on_hand and reserved."""
     order_id = values.entity_id(cmd.order_id, "order_id")
     async with uow:
         if (previous := await uow.replay(cmd, ReservationResult)) is not None:
@@ -198,7 +228,7 @@ async def confirm_reservation(
 async def release_reservation(
     cmd: ReleaseReservation, uow: InventoryUnitOfWork, deps: Dependencies
 ) -> ReservationResult:
-    """Give a HELD reservation back; a no-op for one already given back, and a marker when there is none."""
+    """Give a HELD or COMMITTED reservation back; a no-op for one already given back, a marker when there is none."""
     order_id = values.entity_id(cmd.order_id, "order_id")
     reason = values.text(cmd.reason, "reason", max_length=values.MAX_REASON_LENGTH)
     released: Reservation | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.kernel.errors import Aborted, AlreadyExists, FailedPrecondition, NotFound
+from shared.kernel.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidTransition, NotFound
 
 
 class InsufficientStock(FailedPrecondition):
@@ -70,6 +70,16 @@ class ReservationNotFound(NotFound):
 
     def __init__(self, order_id: str) -> None:
         super().__init__(f"order {order_id} has no reservation", metadata={"order_id": order_id})
+
+
+class ReservationExpired(InvalidTransition):
+    """Commit came too late: the hold expired and its stock went back (the order must reserve anew or refund)."""
+
+    reason = "RESERVATION_EXPIRED"
+
+    def __init__(self, reservation_id: str, order_id: str) -> None:
+        super().__init__("reservation", reservation_id, "EXPIRED", "COMMITTED")
+        self.metadata["order_id"] = order_id
 
 
 class ReservationMismatch(AlreadyExists):

@@ -14,6 +14,11 @@ class StockReserved:
 
 
 @dataclass(frozen=True)
+class ReservationCommitted:
+    reservation: Reservation
+
+
+@dataclass(frozen=True)
 class ReservationReleased:
     reservation: Reservation
 
@@ -59,6 +64,7 @@ class StockPressureHigh:
 
 DomainEvent = (
     StockReserved
+    | ReservationCommitted
     | ReservationReleased
     | ReservationConfirmed
     | ReservationExpired

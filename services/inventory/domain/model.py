@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.inventory.domain.errors import InsufficientStock
+from services.inventory.domain.errors import InsufficientStock, ReservationExpired
 from shared.kernel.errors import InvalidTransition
 
 
@@ -122,30 +122,44 @@ class SkuStatus:
 
 class ReservationStatus(enum.Enum):
     HELD = "HELD"
+    COMMITTED = "COMMITTED"
     CONFIRMED = "CONFIRMED"
     RELEASED = "RELEASED"
     EXPIRED = "EXPIRED"
 
     @property
     def is_final(self) -> bool:
-        return self is not ReservationStatus.HELD
+        """Whether nothing can happen to it any more (its stock shipped or went back)."""
+        return self not in (ReservationStatus.HELD, ReservationStatus.COMMITTED)
 
 
-# Only a held reservation moves; every terminal state is final.
+# A hold moves on; a committed hold (the order is paid) no longer expires; every other state is final.
 _TRANSITIONS: dict[ReservationStatus, frozenset[ReservationStatus]] = {
     ReservationStatus.HELD: frozenset(
-        {ReservationStatus.CONFIRMED, ReservationStatus.RELEASED, ReservationStatus.EXPIRED}
+        {
+            ReservationStatus.COMMITTED,
+            ReservationStatus.CONFIRMED,
+            ReservationStatus.RELEASED,
+            ReservationStatus.EXPIRED,
+        }
     ),
+    ReservationStatus.COMMITTED: frozenset({ReservationStatus.CONFIRMED, ReservationStatus.RELEASED}),
     ReservationStatus.CONFIRMED: frozenset(),
     ReservationStatus.RELEASED: frozenset(),
     ReservationStatus.EXPIRED: frozenset(),
 }
-# A repeated Release or Confirm finds its work done when the reservation is already in one of these.
+# A repeated Commit, Release or Confirm finds its work done when the reservation is already in one of these.
 _ALREADY_THERE: dict[ReservationStatus, frozenset[ReservationStatus]] = {
+    ReservationStatus.COMMITTED: frozenset({ReservationStatus.COMMITTED}),
     ReservationStatus.CONFIRMED: frozenset({ReservationStatus.CONFIRMED}),
     ReservationStatus.RELEASED: frozenset({ReservationStatus.RELEASED, ReservationStatus.EXPIRED}),
     ReservationStatus.EXPIRED: frozenset({ReservationStatus.EXPIRED, ReservationStatus.RELEASED}),
 }
+
+
+def sources(to: ReservationStatus) -> frozenset[ReservationStatus]:
+    """The states a reservation may move to ``to`` from (what a conditional update may match)."""
+    return frozenset(status for status, targets in _TRANSITIONS.items() if to in targets)
 
 
 @dataclass(frozen=True)
@@ -173,25 +187,34 @@ class ReservationLine:
 
 @dataclass(frozen=True)
 class Reservation:
-    """The stock held for one order. HELD -> CONFIRMED | RELEASED | EXPIRED; nothing leaves a final state."""
+    """The stock held for one order.
+
+    HELD -> COMMITTED | CONFIRMED | RELEASED | EXPIRED, and COMMITTED -> CONFIRMED | RELEASED: a hold
+    expires at ``expires_at`` unless its order was paid and it was committed (then ``expires_at`` is
+    None); nothing leaves a final state.
+    """
 
     reservation_id: str
     order_id: str
     status: ReservationStatus
     lines: tuple[ReservationLine, ...]
     created_at: datetime
-    expires_at: datetime
+    expires_at: datetime | None
     closed_at: datetime | None = None
     release_reason: str = ""
+    committed_at: datetime | None = None
 
     def needs(self, to: ReservationStatus) -> bool:
-        """Whether moving to ``to`` has work to do (only from HELD); False when the reservation already
-        got there, or to the equivalent state (an expired hold counts as released); an illegal move raises
-        InvalidTransition, e.g. releasing a shipped reservation or confirming one given back."""
+        """Whether moving to ``to`` has work to do; False when the reservation already got there, or to
+        the equivalent state (an expired hold counts as released). An illegal move raises
+        InvalidTransition, e.g. releasing a shipped reservation or confirming one given back; committing
+        a hold that expired raises its own reason (ReservationExpired), so a payer can tell."""
         if to in _TRANSITIONS[self.status]:
             return True
         if self.status in _ALREADY_THERE[to]:
             return False
+        if self.status is ReservationStatus.EXPIRED and to is ReservationStatus.COMMITTED:
+            raise ReservationExpired(self.reservation_id, self.order_id)
         raise InvalidTransition("reservation", self.reservation_id, self.status.value, to.value)
 
     def quantities(self) -> dict[str, int]:

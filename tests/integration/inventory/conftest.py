@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import oms_client
@@ -12,11 +13,17 @@ from google.protobuf import message
 from oms.events.v1 import events_pb2 as envelope_pb2
 from oms.inventory.v1 import inventory_pb2
 from redis.asyncio import Redis
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from services.inventory.adapters.unit_of_work import InventoryUnitOfWork
 from services.inventory.bootstrap import Settings, build
 from shared.kernel.ids import new_id
+from shared.runtime import Infrastructure
+from shared.settings import ServiceSettings
 from tests.harness import running_service
+
+UnitOfWorkFactory = Callable[[], InventoryUnitOfWork]
 
 
 @dataclass
@@ -74,6 +81,36 @@ class Inventory:
         return [e for e in await self.events(kind) if all(getattr(e, k) == v for k, v in match.items())]
 
 
+async def stock_row(inventory: Inventory, warehouse_id: str, item: str) -> tuple[int, int]:
+    async with inventory.engine.connect() as connection:
+        row = (
+            await connection.execute(
+                text("SELECT on_hand, reserved FROM stock_items WHERE sku = :s AND warehouse_id = :w"),
+                {"s": item, "w": warehouse_id},
+            )
+        ).one()
+    return row.on_hand, row.reserved
+
+
+async def ledger(inventory: Inventory, item: str) -> list[tuple[str, int, int]]:
+    async with inventory.engine.connect() as connection:
+        rows = await connection.execute(
+            text("SELECT type, on_hand_delta, reserved_delta FROM stock_movements WHERE sku = :s ORDER BY id"),
+            {"s": item},
+        )
+        return [(row.type, row.on_hand_delta, row.reserved_delta) for row in rows]
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2024, 11, 11, 0, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 def sku(label: str = "SKU") -> str:
     """A SKU of this test only (tests share one database)."""
     return f"{label}-{new_id()[-12:]}"
@@ -108,3 +145,14 @@ async def inventory(database_url: str, redis_url: str, stream_prefix: str) -> As
         )
     await redis.aclose()
     await engine.dispose()
+
+
+@pytest.fixture
+async def handlers(database_url: str, redis_url: str, stream_prefix: str) -> AsyncIterator[UnitOfWorkFactory]:
+    """Units of work on the module's database, for tests that call the handlers with their own clock."""
+    settings = ServiceSettings(
+        service_name="inventory", database_url=database_url, redis_url=redis_url, stream_prefix=stream_prefix
+    )
+    infrastructure = Infrastructure.connect(settings)
+    yield infrastructure.unit_of_work(InventoryUnitOfWork)
+    await infrastructure.close()

@@ -10,7 +10,6 @@ import oms_client
 import pytest
 from oms.inventory.v1 import events_pb2, inventory_pb2
 
-from services.inventory.adapters.unit_of_work import InventoryUnitOfWork
 from services.inventory.application.breaker import resume_sku
 from services.inventory.application.commands import ReceiveStock, ReserveStock, ResumeSku, UpsertWarehouse
 from services.inventory.application.ports import Dependencies
@@ -20,9 +19,7 @@ from services.inventory.domain.errors import InsufficientStock, PausedSku
 from services.inventory.domain.model import RequestedLine
 from services.inventory.domain.rules import BreakerPolicy
 from shared.kernel.ids import new_id
-from shared.runtime import Infrastructure
-from shared.settings import ServiceSettings
-from tests.integration.inventory.conftest import Inventory, sku
+from tests.integration.inventory.conftest import Clock, Inventory, sku
 from tests.support import eventually
 
 pb = inventory_pb2
@@ -224,26 +221,6 @@ async def test_pressure_is_flagged_once_when_reserved_exceeds_30_percent_of_avai
     assert (alert.reserved, alert.available, alert.threshold_percent) == (3, 7, 30)
     await inventory.receive(warehouse, item, 100)
     assert not (await inventory.availability(item)).pressure_high
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2024, 11, 11, 0, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-async def handlers(database_url: str, redis_url: str, stream_prefix: str):
-    settings = ServiceSettings(
-        service_name="inventory", database_url=database_url, redis_url=redis_url, stream_prefix=stream_prefix
-    )
-    infrastructure = Infrastructure.connect(settings)
-    yield infrastructure.unit_of_work(InventoryUnitOfWork)
-    await infrastructure.close()
 
 
 async def test_breaker_counts_failures_in_a_sliding_window_without_a_gate(handlers):

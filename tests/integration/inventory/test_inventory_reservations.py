@@ -8,34 +8,13 @@ import grpc
 import oms_client
 import pytest
 from oms.inventory.v1 import events_pb2, inventory_pb2
-from sqlalchemy import text
 
 from shared.kernel.ids import new_id
-from tests.integration.inventory.conftest import Inventory, sku
+from tests.integration.inventory.conftest import Inventory, ledger, sku, stock_row
 from tests.support import eventually
 
 pb = inventory_pb2
 HELD = pb.RESERVATION_STATUS_HELD
-
-
-async def stock_row(inventory: Inventory, warehouse_id: str, item: str) -> tuple[int, int]:
-    async with inventory.engine.connect() as connection:
-        row = (
-            await connection.execute(
-                text("SELECT on_hand, reserved FROM stock_items WHERE sku = :s AND warehouse_id = :w"),
-                {"s": item, "w": warehouse_id},
-            )
-        ).one()
-    return row.on_hand, row.reserved
-
-
-async def ledger(inventory: Inventory, item: str) -> list[tuple[str, int, int]]:
-    async with inventory.engine.connect() as connection:
-        rows = await connection.execute(
-            text("SELECT type, on_hand_delta, reserved_delta FROM stock_movements WHERE sku = :s ORDER BY id"),
-            {"s": item},
-        )
-        return [(row.type, row.on_hand_delta, row.reserved_delta) for row in rows]
 
 
 async def test_200_concurrent_reservations_of_50_units_sell_exactly_50(inventory: Inventory):

@@ -9,7 +9,7 @@ import pytest
 
 from services.inventory.domain import values
 from services.inventory.domain.allocation import AllocationRequest, allocate
-from services.inventory.domain.errors import InsufficientStock, PausedSku, SkuNotFound
+from services.inventory.domain.errors import InsufficientStock, PausedSku, ReservationExpired, SkuNotFound
 from services.inventory.domain.model import (
     MovementType,
     RequestedLine,
@@ -23,6 +23,7 @@ from services.inventory.domain.model import (
     merge_lines,
     reservation_deltas,
     safety_stock_change,
+    sources,
 )
 from services.inventory.domain.rules import BreakerPolicy, PressurePolicy
 from shared.kernel.errors import InvalidArgument, InvalidTransition
@@ -167,6 +168,39 @@ class TestReservation:
         for status in (ReservationStatus.RELEASED, ReservationStatus.EXPIRED):
             with pytest.raises(InvalidTransition):
                 in_state(status).needs(ReservationStatus.CONFIRMED)
+
+    def test_a_committed_hold_can_only_ship_or_be_released(self):
+        committed = replace(held(), status=ReservationStatus.COMMITTED, expires_at=None, committed_at=NOW)
+        assert held().needs(ReservationStatus.COMMITTED) is True
+        assert committed.needs(ReservationStatus.COMMITTED) is False
+        assert committed.needs(ReservationStatus.CONFIRMED) is True
+        assert committed.needs(ReservationStatus.RELEASED) is True
+        with pytest.raises(InvalidTransition):
+            committed.needs(ReservationStatus.EXPIRED)
+        assert not committed.status.is_final
+
+    def test_commit_after_expiry_has_its_own_reason(self):
+        with pytest.raises(ReservationExpired) as late:
+            in_state(ReservationStatus.EXPIRED).needs(ReservationStatus.COMMITTED)
+        assert late.value.reason == "RESERVATION_EXPIRED"
+        assert isinstance(late.value, InvalidTransition)
+        assert late.value.metadata == {
+            "entity": "reservation",
+            "id": "r-1",
+            "from": "EXPIRED",
+            "to": "COMMITTED",
+            "order_id": ORDER,
+        }
+        for status in (ReservationStatus.RELEASED, ReservationStatus.CONFIRMED):
+            with pytest.raises(InvalidTransition) as refused:
+                in_state(status).needs(ReservationStatus.COMMITTED)
+            assert refused.value.reason == "INVALID_TRANSITION"
+
+    def test_conditional_updates_match_every_state_a_move_may_start_from(self):
+        assert sources(ReservationStatus.COMMITTED) == {ReservationStatus.HELD}
+        assert sources(ReservationStatus.CONFIRMED) == {ReservationStatus.HELD, ReservationStatus.COMMITTED}
+        assert sources(ReservationStatus.RELEASED) == {ReservationStatus.HELD, ReservationStatus.COMMITTED}
+        assert sources(ReservationStatus.EXPIRED) == {ReservationStatus.HELD}
 
     def test_holds_compares_quantities_per_sku(self):
         reservation = held(ReservationLine("A", JIAXING, 3), ReservationLine("B", BEIJING, 1))

@@ -22,6 +22,18 @@ class StockReserved(_message.Message):
     expires_at: _timestamp_pb2.Timestamp
     def __init__(self, reservation_id: _Optional[str] = ..., order_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[_inventory_pb2.ReservationLine, _Mapping]]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class ReservationCommitted(_message.Message):
+    __slots__ = ("reservation_id", "order_id", "lines", "committed_at")
+    RESERVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    COMMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    reservation_id: str
+    order_id: str
+    lines: _containers.RepeatedCompositeFieldContainer[_inventory_pb2.ReservationLine]
+    committed_at: _timestamp_pb2.Timestamp
+    def __init__(self, reservation_id: _Optional[str] = ..., order_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[_inventory_pb2.ReservationLine, _Mapping]]] = ..., committed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class ReservationReleased(_message.Message):
     __slots__ = ("reservation_id", "order_id", "lines", "reason", "released_at")
     RESERVATION_ID_FIELD_NUMBER: _ClassVar[int]

@@ -30,6 +30,7 @@ class ReservationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RESERVATION_STATUS_CONFIRMED: _ClassVar[ReservationStatus]
     RESERVATION_STATUS_RELEASED: _ClassVar[ReservationStatus]
     RESERVATION_STATUS_EXPIRED: _ClassVar[ReservationStatus]
+    RESERVATION_STATUS_COMMITTED: _ClassVar[ReservationStatus]
 MOVEMENT_TYPE_UNSPECIFIED: MovementType
 MOVEMENT_TYPE_RECEIPT: MovementType
 MOVEMENT_TYPE_ADJUSTMENT: MovementType
@@ -44,6 +45,7 @@ RESERVATION_STATUS_HELD: ReservationStatus
 RESERVATION_STATUS_CONFIRMED: ReservationStatus
 RESERVATION_STATUS_RELEASED: ReservationStatus
 RESERVATION_STATUS_EXPIRED: ReservationStatus
+RESERVATION_STATUS_COMMITTED: ReservationStatus
 
 class Warehouse(_message.Message):
     __slots__ = ("warehouse_id", "code", "name", "provinces", "disabled", "created_at", "updated_at")
@@ -160,7 +162,7 @@ class ReservationLine(_message.Message):
     def __init__(self, sku: _Optional[str] = ..., warehouse_id: _Optional[str] = ..., quantity: _Optional[int] = ...) -> None: ...
 
 class Reservation(_message.Message):
-    __slots__ = ("reservation_id", "order_id", "status", "lines", "created_at", "expires_at", "closed_at", "release_reason")
+    __slots__ = ("reservation_id", "order_id", "status", "lines", "created_at", "expires_at", "closed_at", "release_reason", "committed_at")
     RESERVATION_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -169,6 +171,7 @@ class Reservation(_message.Message):
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
     RELEASE_REASON_FIELD_NUMBER: _ClassVar[int]
+    COMMITTED_AT_FIELD_NUMBER: _ClassVar[int]
     reservation_id: str
     order_id: str
     status: ReservationStatus
@@ -177,7 +180,8 @@ class Reservation(_message.Message):
     expires_at: _timestamp_pb2.Timestamp
     closed_at: _timestamp_pb2.Timestamp
     release_reason: str
-    def __init__(self, reservation_id: _Optional[str] = ..., order_id: _Optional[str] = ..., status: _Optional[_Union[ReservationStatus, str]] = ..., lines: _Optional[_Iterable[_Union[ReservationLine, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., release_reason: _Optional[str] = ...) -> None: ...
+    committed_at: _timestamp_pb2.Timestamp
+    def __init__(self, reservation_id: _Optional[str] = ..., order_id: _Optional[str] = ..., status: _Optional[_Union[ReservationStatus, str]] = ..., lines: _Optional[_Iterable[_Union[ReservationLine, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., release_reason: _Optional[str] = ..., committed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class UpsertWarehouseRequest(_message.Message):
     __slots__ = ("request_id", "code", "name", "provinces", "disabled")
@@ -348,6 +352,20 @@ class ReserveResponse(_message.Message):
     reservation: Reservation
     created: bool
     def __init__(self, reservation: _Optional[_Union[Reservation, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
+
+class CommitRequest(_message.Message):
+    __slots__ = ("request_id", "order_id")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    order_id: str
+    def __init__(self, request_id: _Optional[str] = ..., order_id: _Optional[str] = ...) -> None: ...
+
+class CommitResponse(_message.Message):
+    __slots__ = ("reservation",)
+    RESERVATION_FIELD_NUMBER: _ClassVar[int]
+    reservation: Reservation
+    def __init__(self, reservation: _Optional[_Union[Reservation, _Mapping]] = ...) -> None: ...
 
 class ConfirmRequest(_message.Message):
     __slots__ = ("request_id", "order_id")

@@ -30,6 +30,8 @@ class InventoryServiceStub:
     is sold and never more. available = on_hand - reserved - safety_stock; every change of a stock row
     is a ledger row (StockMovement). Reservations hold stock for an order until it ships (Confirm),
     is cancelled (Release) or expires (a sweeper releases it after ttl_seconds, 30 minutes by default).
+    Once the order is paid, Commit makes the hold firm: it no longer expires, so a paid order keeps its
+    stock until it ships or is cancelled.
 
     Every mutating RPC is idempotent on request_id: a replay returns the first answer; the same
     request_id with other arguments is INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED, field request_id).
@@ -88,6 +90,11 @@ class InventoryServiceStub:
                 request_serializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.ReserveRequest.SerializeToString,
                 response_deserializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.ReserveResponse.FromString,
                 _registered_method=True)
+        self.Commit = channel.unary_unary(
+                '/oms.inventory.v1.InventoryService/Commit',
+                request_serializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.CommitRequest.SerializeToString,
+                response_deserializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.CommitResponse.FromString,
+                _registered_method=True)
         self.Confirm = channel.unary_unary(
                 '/oms.inventory.v1.InventoryService/Confirm',
                 request_serializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.ConfirmRequest.SerializeToString,
@@ -125,6 +132,8 @@ class InventoryServiceServicer:
     is sold and never more. available = on_hand - reserved - safety_stock; every change of a stock row
     is a ledger row (StockMovement). Reservations hold stock for an order until it ships (Confirm),
     is cancelled (Release) or expires (a sweeper releases it after ttl_seconds, 30 minutes by default).
+    Once the order is paid, Commit makes the hold firm: it no longer expires, so a paid order keeps its
+    stock until it ships or is cancelled.
 
     Every mutating RPC is idempotent on request_id: a replay returns the first answer; the same
     request_id with other arguments is INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED, field request_id).
@@ -229,9 +238,25 @@ class InventoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Commit(self, request, context):
+        """Makes the hold of a paid order firm: HELD -> COMMITTED. The stock stays reserved (no ledger row),
+        expires_at is cleared and committed_at set, and the sweeper never expires it; it ends with Confirm
+        (shipped) or Release (cancelled). Publishes ReservationCommitted. Committing a COMMITTED reservation
+        returns it unchanged. A HELD reservation past expires_at that the sweeper has not reached yet still
+        holds its stock and is committed; whichever of the two comes first wins.
+        Errors: INVALID_ARGUMENT (field order_id; IDEMPOTENCY_KEY_REUSED); NOT_FOUND
+        (RESERVATION_NOT_FOUND); FAILED_PRECONDITION (RESERVATION_EXPIRED, metadata id, order_id, from,
+        to: the hold expired and its stock went back, so the order must reserve again or refund;
+        INVALID_TRANSITION, metadata id, from, to: the reservation was released or already confirmed);
+        ABORTED (CONTENTION: retry with the same request_id).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Confirm(self, request, context):
-        """Turns a HELD reservation into shipped stock when the order ships: on_hand -= q and reserved -= q
-        per line, ledger type SHIPMENT. Confirming a CONFIRMED reservation returns it unchanged.
+        """Turns a HELD or COMMITTED reservation into shipped stock when the order ships: on_hand -= q and
+        reserved -= q per line, ledger type SHIPMENT. Confirming a CONFIRMED reservation returns it unchanged.
         Errors: INVALID_ARGUMENT (field order_id; IDEMPOTENCY_KEY_REUSED); NOT_FOUND
         (RESERVATION_NOT_FOUND); FAILED_PRECONDITION (INVALID_TRANSITION, metadata from, to: the
         reservation was released or expired).
@@ -241,9 +266,9 @@ class InventoryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Release(self, request, context):
-        """Releases a HELD reservation when the order is cancelled (reserved -= q per line, ledger type
-        RELEASE). Releasing a RELEASED or EXPIRED reservation returns it unchanged; releasing an order
-        without a reservation records a RELEASED reservation without lines and returns it.
+        """Releases a HELD or COMMITTED reservation when the order is cancelled (reserved -= q per line,
+        ledger type RELEASE). Releasing a RELEASED or EXPIRED reservation returns it unchanged; releasing an
+        order without a reservation records a RELEASED reservation without lines and returns it.
         Errors: INVALID_ARGUMENT (field order_id, reason; IDEMPOTENCY_KEY_REUSED);
         FAILED_PRECONDITION (INVALID_TRANSITION, metadata from, to: the reservation was confirmed).
         """
@@ -328,6 +353,11 @@ def add_InventoryServiceServicer_to_server(servicer, server):
                     request_deserializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.ReserveRequest.FromString,
                     response_serializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.ReserveResponse.SerializeToString,
             ),
+            'Commit': grpc.unary_unary_rpc_method_handler(
+                    servicer.Commit,
+                    request_deserializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.CommitRequest.FromString,
+                    response_serializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.CommitResponse.SerializeToString,
+            ),
             'Confirm': grpc.unary_unary_rpc_method_handler(
                     servicer.Confirm,
                     request_deserializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.ConfirmRequest.FromString,
@@ -371,6 +401,8 @@ class InventoryService:
     is sold and never more. available = on_hand - reserved - safety_stock; every change of a stock row
     is a ledger row (StockMovement). Reservations hold stock for an order until it ships (Confirm),
     is cancelled (Release) or expires (a sweeper releases it after ttl_seconds, 30 minutes by default).
+    Once the order is paid, Commit makes the hold firm: it no longer expires, so a paid order keeps its
+    stock until it ships or is cancelled.
 
     Every mutating RPC is idempotent on request_id: a replay returns the first answer; the same
     request_id with other arguments is INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED, field request_id).
@@ -589,6 +621,33 @@ class InventoryService:
             '/oms.inventory.v1.InventoryService/Reserve',
             oms_dot_inventory_dot_v1_dot_inventory__pb2.ReserveRequest.SerializeToString,
             oms_dot_inventory_dot_v1_dot_inventory__pb2.ReserveResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Commit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.inventory.v1.InventoryService/Commit',
+            oms_dot_inventory_dot_v1_dot_inventory__pb2.CommitRequest.SerializeToString,
+            oms_dot_inventory_dot_v1_dot_inventory__pb2.CommitResponse.FromString,
             options,
             channel_credentials,
             insecure,
