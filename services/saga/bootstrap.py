@@ -61,9 +61,15 @@ def build_coordinator(
             SagaKind.CANCEL_ORDER: cancel_order_saga(participants),
         },
         store,
-        action_retry=RetryPolicy(settings.saga_step_attempts, settings.saga_step_backoff_seconds, 2.0),
+        action_retry=RetryPolicy(
+            settings.saga_step_attempts,
+            settings.saga_step_backoff_seconds,
+            max(2.0, settings.saga_step_backoff_seconds),
+        ),
         compensation_retry=RetryPolicy(
-            settings.saga_compensation_attempts, settings.saga_compensation_backoff_seconds, 5.0
+            settings.saga_compensation_attempts,
+            settings.saga_compensation_backoff_seconds,
+            max(5.0, settings.saga_compensation_backoff_seconds),
         ),
         observer=PrometheusObserver(),
     )
