@@ -31,6 +31,8 @@ DEFAULT_STREAMS = ("orders", "inventory", "customers", "pricing", "payments", "r
 
 
 class Settings(ServiceSettings):
+    # Audit publishes no events, so its outbox stays empty: no relay, no LISTEN connection, no polling.
+    relay_enabled: bool = False
     audit_streams: Annotated[tuple[str, ...], NoDecode] = Field(
         default=DEFAULT_STREAMS,
         description="Contexts whose streams <prefix>.<context> are recorded; OMS_AUDIT_STREAMS=orders,inventory",
