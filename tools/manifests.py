@@ -26,6 +26,7 @@ SERVICES = {  # name: (replicas, cpu request, memory request)
     "payments": (2, "250m", "256Mi"),
     "orders": (3, "500m", "384Mi"),
     "saga": (3, "500m", "384Mi"),
+    "refunds": (2, "250m", "256Mi"),
     "audit": (2, "250m", "256Mi"),
 }
 

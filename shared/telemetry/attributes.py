@@ -29,3 +29,6 @@ PAYMENT_ID = "oms.payment.id"
 
 RESERVATION_ID = "oms.reservation.id"
 """The stock reservation a span works on."""
+
+REFUND_ID = "oms.refund.id"
+"""The refund request a span works on."""
