@@ -5,7 +5,15 @@ from __future__ import annotations
 from google.protobuf.message import Message
 from oms.orders.v1 import events_pb2
 
-from services.orders.adapters.protos import actor_out, channel_out, instant_out, money_out, order_out, status_out
+from services.orders.adapters.protos import (
+    actor_out,
+    address_out,
+    channel_out,
+    instant_out,
+    money_out,
+    order_out,
+    status_out,
+)
 from services.orders.domain import events as ev
 
 
@@ -51,5 +59,13 @@ def integration_event(event: ev.DomainEvent) -> Message:
                 resume_status=status_out(event.resume_status),
                 total=money_out(event.total) if event.total else None,
                 expected_total=money_out(event.expected_total) if event.expected_total else None,
+            )
+        case ev.OrderShippingAddressChanged():
+            return events_pb2.OrderShippingAddressChanged(
+                order_id=event.order_id,
+                shipping_address=address_out(event.shipping_address),
+                changed_at=instant_out(event.changed_at),
+                actor=actor_out(event.actor),
+                reason=event.reason,
             )
     raise TypeError(f"no integration event for {type(event).__name__}")

@@ -24,6 +24,18 @@ class PaidAmountMismatch(FailedPrecondition):
         )
 
 
+class ShippingAddressLocked(FailedPrecondition):
+    """Once an order has shipped, its address is history: a change must go through the carrier."""
+
+    reason = "SHIPPING_ADDRESS_LOCKED"
+
+    def __init__(self, order_id: str, status: str) -> None:
+        super().__init__(
+            f"order {order_id} is {status}: its shipping address can no longer change",
+            metadata={"order_id": order_id, "status": status},
+        )
+
+
 def currency_mismatch(field: str, expected: str, got: str) -> InvalidArgument:
     """One currency per order: an amount in another currency is bad input on ``field``."""
     return InvalidArgument.field(

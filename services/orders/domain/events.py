@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from services.orders.domain.values import Actor, Channel, OrderStatus
+from services.orders.domain.values import Actor, Address, Channel, OrderStatus
 from shared.kernel.money import Money
 
 if TYPE_CHECKING:
@@ -61,4 +61,15 @@ class OrderFlagged:
     expected_total: Money | None = None
 
 
-DomainEvent = OrderCreated | OrderPaid | OrderStatusChanged | OrderCancelled | OrderFlagged
+@dataclass(frozen=True)
+class OrderShippingAddressChanged:
+    order_id: str
+    shipping_address: Address
+    changed_at: datetime
+    actor: Actor
+    reason: str
+
+
+DomainEvent = (
+    OrderCreated | OrderPaid | OrderStatusChanged | OrderCancelled | OrderFlagged | OrderShippingAddressChanged
+)

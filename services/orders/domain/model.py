@@ -11,7 +11,7 @@ from datetime import datetime
 
 from services.orders.domain import events as ev
 from services.orders.domain import rules
-from services.orders.domain.errors import PaidAmountMismatch, currency_mismatch
+from services.orders.domain.errors import PaidAmountMismatch, ShippingAddressLocked, currency_mismatch
 from services.orders.domain.values import (
     Actor,
     Address,
@@ -113,15 +113,53 @@ class Order:
             paid._status_changed(),
         ]
 
+    @property
+    def before_shipment(self) -> bool:
+        """Whether the order has not shipped yet (held orders count by the state they were held from)."""
+        return self.status in PRE_SHIPMENT or (self.status in HOLD_STATES and self.resume_status in PRE_SHIPMENT)
+
+    def record_channel_payment(
+        self, payment_id: str, paid_amount: Money, now: datetime, actor: Actor
+    ) -> tuple[Order, list[ev.DomainEvent]]:
+        """A payment taken by the sales channel: PENDING_PAYMENT -> PAID like :meth:`mark_paid`; an order held
+        before it was paid (e.g. flagged AMOUNT_MISMATCH) stays held and resumes to PAID instead, because
+        the buyer's money has been taken whatever the hub thinks of the amounts."""
+        if self.status is S.PENDING_PAYMENT:
+            return self.mark_paid(payment_id, paid_amount, now, actor)
+        if self.status not in HOLD_STATES or self.resume_status is not S.PENDING_PAYMENT:
+            raise self._invalid(S.PAID)
+        rules.check_text("payment_id", payment_id, rules.ID_MAX, required=True)
+        if paid_amount.currency != self.currency:
+            raise currency_mismatch("paid_amount", self.currency, paid_amount.currency)
+        if paid_amount != self.total:
+            raise PaidAmountMismatch(self.order_id, str(paid_amount), str(self.total))
+        held = self._moved(
+            self.status, now, actor, f"payment {payment_id}", resume_status=S.PAID, payment_id=payment_id
+        )
+        return held, [
+            ev.OrderPaid(self.order_id, payment_id, paid_amount, now, self.customer_id, self.channel),
+            held._status_changed(),
+        ]
+
+    def change_shipping_address(
+        self, address: Address, reason: str, now: datetime, actor: Actor
+    ) -> tuple[Order, list[ev.DomainEvent]]:
+        """A new shipping address, accepted until the order ships; the same address changes nothing."""
+        rules.check_address("shipping_address", address)
+        rules.check_text("reason", reason, rules.REASON_MAX)
+        if address == self.shipping_address:
+            return self, []
+        if not self.before_shipment:
+            raise ShippingAddressLocked(self.order_id, self.status.value)
+        changed = replace(self, shipping_address=address, updated_at=now)
+        return changed, [ev.OrderShippingAddressChanged(self.order_id, address, now, actor, reason)]
+
     def cancel(self, reason: str, now: datetime, actor: Actor) -> tuple[Order, list[ev.DomainEvent]]:
         """To CANCELLED from any state before shipment; an order already cancelled is returned as is."""
         rules.check_text("reason", reason, rules.REASON_MAX, required=True)
         if self.status is S.CANCELLED:
             return self, []
-        before_shipment = self.status in PRE_SHIPMENT or (
-            self.status in HOLD_STATES and self.resume_status in PRE_SHIPMENT
-        )
-        if not before_shipment:
+        if not self.before_shipment:
             raise self._invalid(S.CANCELLED)
         cancelled = self._moved(S.CANCELLED, now, actor, reason, resume_status=None, hold_reason="")
         event = ev.OrderCancelled(self.order_id, self.status, reason, now, actor, self.payment_id)
