@@ -123,10 +123,8 @@ def signature_valid(secret: str, payload: bytes, signature: str) -> bool:
     """Whether ``signature`` is HMAC-SHA256(payload) under ``secret``, as 64 hex digits or base64."""
     text = signature.strip()
     try:
-        if len(text) == 64:
-            given = bytes.fromhex(text)
-        else:
-            given = base64.b64decode(text, validate=True)
+        # 64 characters is hex; a base64 digest is 44.
+        given = bytes.fromhex(text) if len(text) == 64 else base64.b64decode(text, validate=True)
     except (ValueError, binascii.Error):
         return False
     return hmac.compare_digest(given, signature_of(secret, payload))
