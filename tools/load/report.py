@@ -108,7 +108,13 @@ def summarise(traffic: Traffic, config: LoadConfig) -> dict[str, Any]:
     placed = sum(1 for a in placements if a.outcome == "ok")
     decided = outcomes["ok"] + outcomes["refused"]
     window = max(traffic.arrivals_ended, 1e-9)
-    span = max(traffic.ended, 1e-9)
+    # Rates over the arrival window or until the last answer of the kind counted, whichever is longer: a
+    # system that falls behind is not credited with answers it gave after the window, nor penalised for
+    # the stragglers that only timed out.
+    last_placed = max((a.finished for a in placements if a.outcome == "ok" and a.finished is not None), default=0.0)
+    last_decided = max(
+        (a.finished for a in attempts if a.outcome in ("ok", "refused") and a.finished is not None), default=0.0
+    )
     refusals: Counter[str] = Counter()
     for attempt in attempts:
         if attempt.outcome not in ("ok", "pending"):
@@ -132,8 +138,8 @@ def summarise(traffic: Traffic, config: LoadConfig) -> dict[str, Any]:
         "sent": len(attempts) - outcomes["not_sent"],
         "outcomes": dict(outcomes),
         "orders_placed": placed,
-        "orders_per_s": round(placed / span, 2),
-        "decided_per_s": round(decided / span, 2),
+        "orders_per_s": round(placed / max(window, last_placed), 2),
+        "decided_per_s": round(decided / max(window, last_decided), 2),
         "peak_in_flight": traffic.peak_in_flight,
         "late_sends": traffic.late_sends,
         "cancel_fallbacks": traffic.cancel_fallbacks,
