@@ -43,14 +43,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def value_in(message: audit_pb2.FieldChange, side: str) -> Any:
+def value_in(message: audit_pb2.FieldChange, side: str, field: str) -> Any:
     if not message.HasField(side):
         return None
-    return _plain(json_format.MessageToDict(getattr(message, side)))
+    try:
+        return _plain(json_format.MessageToDict(getattr(message, side)))
+    except ValueError as error:
+        # NaN and infinities have no JSON form, so no canonical (hashable) one either.
+        raise InvalidArgument.field(field, "must hold finite numbers only") from error
 
 
 def changes_in(changes: Any) -> tuple[Change, ...]:
-    return tuple(Change(c.field, value_in(c, "before"), value_in(c, "after")) for c in changes)
+    return tuple(
+        Change(c.field, value_in(c, "before", f"changes[{i}].before"), value_in(c, "after", f"changes[{i}].after"))
+        for i, c in enumerate(changes)
+    )
 
 
 def _value_out(value: Any) -> struct_pb2.Value:

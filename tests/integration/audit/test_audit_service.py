@@ -145,6 +145,15 @@ async def test_a_replayed_append_returns_the_first_entry_and_records_nothing_mor
         ({"action": "a" * 101}, "action"),
         ({"note": "n" * 2001}, "note"),
         ({"changes": [audit_pb2.FieldChange(field="")]}, "changes[0].field"),
+        (
+            {
+                "changes": [
+                    audit_pb2.FieldChange(field="a"),
+                    audit_pb2.FieldChange(field="b", after=value(number_value=float("nan"))),
+                ]
+            },
+            "changes[1].after",
+        ),
         ({"occurred_at": Timestamp(seconds=4_102_444_800)}, "occurred_at"),
         ({"occurred_at": Timestamp(seconds=-70_000_000_000)}, "occurred_at"),
     ],
