@@ -68,7 +68,8 @@ class AuditEventConsumer(StreamConsumer):
                 "INSERT INTO inbox (consumer, event_id) SELECT :c, unnest(CAST(:ids AS text[]))"
                 " ON CONFLICT DO NOTHING RETURNING event_id"
             ),
-            {"c": GROUP, "ids": [e.id for e in envelopes]},
+            # Sorted: two transactions claiming overlapping ids then take their row locks in the same order.
+            {"c": GROUP, "ids": sorted({e.id for e in envelopes})},
         )
         new_ids = {row.event_id for row in fresh}
         now = self._clock()
