@@ -14,6 +14,7 @@ from services.orders.adapters.protos import (
     order_out,
     status_out,
 )
+from services.orders.domain import channel_events as cev
 from services.orders.domain import events as ev
 
 
@@ -67,5 +68,50 @@ def integration_event(event: ev.DomainEvent) -> Message:
                 changed_at=instant_out(event.changed_at),
                 actor=actor_out(event.actor),
                 reason=event.reason,
+            )
+    raise TypeError(f"no integration event for {type(event).__name__}")
+
+
+def channel_integration_event(event: cev.ChannelEvent) -> Message:
+    match event:
+        case cev.ChannelIngestFailed():
+            return events_pb2.ChannelIngestFailed(
+                failed_ingest_id=event.failed_ingest_id,
+                channel=channel_out(event.channel),
+                channel_order_id=event.channel_order_id,
+                reason=event.reason,
+                field=event.field,
+                detail=event.detail,
+                received_at=instant_out(event.received_at),
+            )
+        case cev.ChannelSyncStalled():
+            return events_pb2.ChannelSyncStalled(
+                channel=channel_out(event.channel),
+                last_sync_at=instant_out(event.last_sync_at) if event.last_sync_at else None,
+                detected_at=instant_out(event.detected_at),
+                interval_seconds=event.interval_seconds,
+                last_error=event.last_error,
+            )
+        case cev.ChannelSyncRecovered():
+            return events_pb2.ChannelSyncRecovered(
+                channel=channel_out(event.channel),
+                stalled_since=instant_out(event.stalled_since),
+                recovered_at=instant_out(event.recovered_at),
+            )
+        case cev.ChannelSyncPaused():
+            return events_pb2.ChannelSyncPaused(
+                channel=channel_out(event.channel),
+                reason=event.reason,
+                orders_this_hour=event.orders_this_hour,
+                orders_previous_hour=event.orders_previous_hour,
+                threshold_percent=event.threshold_percent,
+                paused_at=instant_out(event.paused_at),
+            )
+        case cev.ChannelSyncReleased():
+            return events_pb2.ChannelSyncReleased(
+                channel=channel_out(event.channel),
+                actor=actor_out(event.actor),
+                note=event.note,
+                released_at=instant_out(event.released_at),
             )
     raise TypeError(f"no integration event for {type(event).__name__}")

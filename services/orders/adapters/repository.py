@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, func, insert, literal, select, text, tuple_, union_all, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,6 +60,31 @@ _CREATE = text(
         FROM new_order, {_unnest(_HISTORY_COLUMNS, _HISTORY_TYPES, "h_")}
     )
     SELECT order_id FROM new_order
+    """
+)
+
+_ORDER_TYPES = [orders.c[c].type.compile(dialect=postgresql.dialect()) for c in _ORDER_COLUMNS]
+
+# Many orders in one round trip, as arrays unnested in the database: the way a channel batch arrives.
+_CREATE_MANY = text(
+    f"""
+    WITH new_orders AS (
+        INSERT INTO orders ({", ".join(_ORDER_COLUMNS)})
+        SELECT * FROM {_unnest(_ORDER_COLUMNS, _ORDER_TYPES, "o_")}
+        ON CONFLICT (channel, channel_order_id) DO NOTHING
+        RETURNING order_id
+    ), new_lines AS (
+        INSERT INTO order_lines (order_id, {", ".join(_LINE_COLUMNS)})
+        SELECT {", ".join("l_rows." + c for c in ["order_id", *_LINE_COLUMNS])}
+        FROM {_unnest(["order_id", *_LINE_COLUMNS], ["uuid", *_LINE_TYPES], "l_")}
+        WHERE l_rows.order_id IN (SELECT order_id FROM new_orders)
+    ), new_history AS (
+        INSERT INTO order_status_history (order_id, {", ".join(_HISTORY_COLUMNS)})
+        SELECT {", ".join("h_rows." + c for c in ["order_id", *_HISTORY_COLUMNS])}
+        FROM {_unnest(["order_id", *_HISTORY_COLUMNS], ["uuid", *_HISTORY_TYPES], "h_")}
+        WHERE h_rows.order_id IN (SELECT order_id FROM new_orders)
+    )
+    SELECT order_id FROM new_orders
     """
 )
 
@@ -227,6 +253,72 @@ class SqlOrderRepository:
             statement = statement.with_for_update(of=orders)
         row = (await self._session.execute(statement)).mappings().first()
         return None if row is None else _from_row(row, with_history=True)
+
+    async def get_many(self, order_ids: Sequence[str], *, lock: bool = False) -> dict[str, Order]:
+        """The orders of ``order_ids`` that exist; ``lock`` takes their rows in id order (no deadlock between
+        two callers locking overlapping sets)."""
+        if not order_ids:
+            return {}
+        statement = (
+            select(orders, _lines_json, _history_json)
+            .where(orders.c.order_id.in_(sorted(order_ids)))
+            .order_by(orders.c.order_id)
+        )
+        if lock:
+            statement = statement.with_for_update(of=orders)
+        rows = (await self._session.execute(statement)).mappings()
+        return {str(row["order_id"]): _from_row(row, with_history=True) for row in rows}
+
+    async def add_many(self, new_orders: Sequence[Order]) -> set[str]:
+        """Insert many new orders with their lines and history in one statement; returns the ids inserted
+        (an order whose (channel, channel_order_id) already exists is skipped, with its lines)."""
+        if not new_orders:
+            return set()
+        parameters: dict[str, list[Any]] = {"o_" + column: [] for column in _ORDER_COLUMNS}
+        for column in _LINE_COLUMNS:
+            parameters["l_" + column] = []
+        parameters["l_order_id"] = []
+        for column in _HISTORY_COLUMNS:
+            parameters["h_" + column] = []
+        parameters["h_order_id"] = []
+        for order in new_orders:
+            for column, value in _order_row(order).items():
+                parameters["o_" + column].append(value)
+            for line in order.lines:
+                parameters["l_order_id"].append(order.order_id)
+                parameters["l_line_no"].append(line.line_no)
+                parameters["l_sku"].append(line.sku)
+                parameters["l_quantity"].append(line.quantity)
+                parameters["l_unit_price_minor"].append(line.unit_price.amount_minor)
+                parameters["l_discount_minor"].append(line.discount.amount_minor)
+            for entry in _history_values(order.history, 1):
+                parameters["h_order_id"].append(order.order_id)
+                for column in _HISTORY_COLUMNS:
+                    parameters["h_" + column].append(entry[column])
+        inserted = await self._session.execute(_CREATE_MANY, parameters)
+        return {str(row[0]) for row in inserted}
+
+    async def change_address(self, before: Order, after: Order) -> None:
+        """Persist a new shipping address of ``before`` (loaded under lock), guarded by its status."""
+        address = after.shipping_address
+        changed = await self._session.execute(
+            update(orders)
+            .where(orders.c.order_id == before.order_id, orders.c.status == before.status.value)
+            .values(
+                ship_recipient=address.recipient,
+                ship_phone=address.phone,
+                ship_country=address.country,
+                ship_province=address.province,
+                ship_city=address.city,
+                ship_district=address.district,
+                ship_detail=address.detail,
+                ship_postal_code=address.postal_code,
+                updated_at=after.updated_at,
+            )
+            .returning(orders.c.order_id)
+        )
+        if changed.first() is None:
+            raise Aborted(f"order {before.order_id} changed concurrently; retry")
 
     async def get_by_channel_order(self, channel: Channel, channel_order_id: str) -> Order | None:
         statement = select(orders, _lines_json, _history_json).where(

@@ -1,23 +1,39 @@
-"""The unit of work of orders: the shared transaction with the order repository and event publishing."""
+"""The unit of work of orders: the shared transaction with the order and channel repositories and event publishing."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.orders.adapters.events import integration_event
+from services.orders.adapters.channel_repository import SqlChannelRepository, SqlIngestRepository
+from services.orders.adapters.events import channel_integration_event, integration_event
 from services.orders.adapters.repository import SqlOrderRepository
+from services.orders.domain.channel_events import ChannelEvent
 from services.orders.domain.events import DomainEvent
+from services.orders.domain.values import Channel
 from shared.db import UnitOfWork
 
 AGGREGATE_TYPE = "order"
+CHANNEL_AGGREGATE_TYPE = "channel"
 
 
 class OrdersUnitOfWork(UnitOfWork):
     orders: SqlOrderRepository
+    channels: SqlChannelRepository
+    ingest: SqlIngestRepository
 
     def _open(self) -> None:
         self.orders = SqlOrderRepository(self.session)
+        self.channels = SqlChannelRepository(self.session)
+        self.ingest = SqlIngestRepository(self.session)
 
     def publish(self, order_id: str, events: Sequence[DomainEvent]) -> None:
         if events:
             self.emit(*(integration_event(e) for e in events), aggregate_type=AGGREGATE_TYPE, aggregate_id=order_id)
+
+    def publish_channel(self, channel: Channel, events: Sequence[ChannelEvent]) -> None:
+        if events:
+            self.emit(
+                *(channel_integration_event(e) for e in events),
+                aggregate_type=CHANNEL_AGGREGATE_TYPE,
+                aggregate_id=channel.value,
+            )

@@ -128,3 +128,15 @@ def signature_valid(secret: str, payload: bytes, signature: str) -> bool:
     except (ValueError, binascii.Error):
         return False
     return hmac.compare_digest(given, signature_of(secret, payload))
+
+
+class IngestOutcome(enum.Enum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    UNCHANGED = "UNCHANGED"
+    FAILED = "FAILED"
+
+
+class FailedIngestState(enum.Enum):
+    PENDING = "PENDING"
+    RESOLVED = "RESOLVED"
