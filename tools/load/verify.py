@@ -38,7 +38,10 @@ PAGE_SIZE = 500
 # Orders created a little before the run's first arrival still belong to it if the clocks disagree slightly.
 CLOCK_MARGIN = timedelta(seconds=5)
 SETTLE_POLL_SECONDS = 0.5
-_READ_ATTEMPTS = 3
+_READ_ATTEMPTS = 5
+# Reads change nothing, so any failure that may pass is worth repeating (a service briefly out of database
+# connections answers INTERNAL).
+_RETRIED_READ_CODES = frozenset({"UNAVAILABLE", "DEADLINE_EXCEEDED", "ABORTED", "INTERNAL", "RESOURCE_EXHAUSTED"})
 
 
 class Reader:
@@ -59,10 +62,10 @@ class Reader:
                 except oms_client.OmsRpcError as error:
                     if missing_ok and error.code.name == "NOT_FOUND":
                         return None
-                    if not error.transient or attempt == _READ_ATTEMPTS - 1:
+                    if error.code.name not in _RETRIED_READ_CODES or attempt == _READ_ATTEMPTS - 1:
                         self.problems.append(f"{service}.{method}: {error}")
                         return None
-                    await asyncio.sleep(0.2 * (attempt + 1))
+                    await asyncio.sleep(0.2 * 2**attempt)
         return None
 
     async def each(self, items: Iterable[T], action: Callable[[T], Awaitable[R]]) -> list[R]:
