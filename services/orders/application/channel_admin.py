@@ -139,6 +139,8 @@ async def list_failed_ingests(query: ListFailedIngests, uow: ChannelsUnitOfWork)
     if position is not None:
         try:
             after = (datetime.fromisoformat(position[0]), position[1])
+            if after[0].tzinfo is None or not is_valid_id(after[1]):
+                raise ValueError("malformed position")
         except ValueError as error:
             raise InvalidArgument.field(
                 page_tokens.TOKEN_FIELD, "is not a page token issued by this listing"
