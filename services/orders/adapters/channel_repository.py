@@ -329,25 +329,19 @@ class SqlChannelRepository:
         ]
 
     async def claim_due_pulls(self, now: datetime, lease_until: datetime) -> Sequence[PullTarget]:
+        # The next round is scheduled when this one starts, so a round that fails or overruns does not
+        # shift the schedule, and a "pull now" during the round is honoured right after it.
         rows = await self._session.execute(
-            update(channels)
-            .where(
-                channels.c.pull_enabled,
-                channels.c.endpoint_url != "",
-                channels.c.state == SyncState.ACTIVE.value,
-                channels.c.next_pull_at <= now,
-                or_(channels.c.pull_lease_until.is_(None), channels.c.pull_lease_until < now),
-            )
-            .values(pull_lease_until=lease_until)
-            .returning(
-                channels.c.channel,
-                channels.c.platform,
-                channels.c.endpoint_url,
-                channels.c.page_size,
-                channels.c.cursor,
-                channels.c.pull_since,
-                channels.c.interval_seconds,
-            )
+            text(
+                """
+                UPDATE channels SET pull_lease_until = :lease,
+                       next_pull_at = :now + make_interval(secs => interval_seconds)
+                WHERE pull_enabled AND endpoint_url <> '' AND state = 'ACTIVE' AND next_pull_at <= :now
+                  AND (pull_lease_until IS NULL OR pull_lease_until < :now)
+                RETURNING channel, platform, endpoint_url, page_size, cursor, pull_since, interval_seconds
+                """
+            ),
+            {"now": now, "lease": lease_until},
         )
         return [
             PullTarget(
@@ -371,11 +365,9 @@ class SqlChannelRepository:
         )
         return moved.first() is not None
 
-    async def end_pull(self, channel: Channel, next_pull_at: datetime) -> None:
+    async def end_pull(self, channel: Channel) -> None:
         await self._session.execute(
-            update(channels)
-            .where(channels.c.channel == channel.value)
-            .values(pull_lease_until=None, next_pull_at=func.least(channels.c.next_pull_at, next_pull_at))
+            update(channels).where(channels.c.channel == channel.value).values(pull_lease_until=None)
         )
 
     async def mark_stalled(self, now: datetime, grace_seconds: float) -> Sequence[StalledChannel]:
@@ -396,9 +388,6 @@ class SqlChannelRepository:
             StalledChannel(Channel(row.channel), _utc(row.last_sync_at), row.interval_seconds, row.last_error)
             for row in rows
         ]
-
-    async def reset_stall_timer(self, now: datetime) -> None:
-        await self._session.execute(update(channels).values(watch_from=now))
 
 
 class SqlIngestRepository:

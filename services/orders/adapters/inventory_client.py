@@ -1,0 +1,60 @@
+"""Inventory as seen from orders: Reserve and Release of inventory.v1 through oms_client, with its refusals
+told apart from its outages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import grpc
+import oms_client
+from oms.inventory.v1 import inventory_pb2
+
+from services.orders.application.stock_sync import InventoryUnavailable, StockRefused
+
+# Refusals that another try will not change; anything else (UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED,
+# RESOURCE_EXHAUSTED, INTERNAL) is tried again later.
+_FINAL = {
+    grpc.StatusCode.FAILED_PRECONDITION,
+    grpc.StatusCode.NOT_FOUND,
+    grpc.StatusCode.INVALID_ARGUMENT,
+    grpc.StatusCode.ALREADY_EXISTS,
+    grpc.StatusCode.PERMISSION_DENIED,
+}
+
+
+def _translated(error: oms_client.OmsRpcError) -> Exception:
+    if error.code in _FINAL:
+        detail = ", ".join(f"{k}={v}" for k, v in sorted(error.metadata.items())) or error.message
+        return StockRefused(error.reason, detail)
+    return InventoryUnavailable(str(error))
+
+
+class GrpcInventory:
+    def __init__(self, client: oms_client.ServiceClient) -> None:
+        self._client = client
+
+    async def reserve(
+        self, order_id: str, lines: Sequence[tuple[str, int]], shipping_province: str, ttl_seconds: int
+    ) -> str:
+        request = inventory_pb2.ReserveRequest(
+            # Inventory reserves once per order anyway; a stable key makes a retry after a lost answer a replay.
+            request_id=f"{order_id}:channel-reserve",
+            order_id=order_id,
+            lines=[inventory_pb2.ReserveLine(sku=sku, quantity=quantity) for sku, quantity in lines],
+            ttl_seconds=ttl_seconds,
+            shipping_province=shipping_province,
+        )
+        try:
+            reply = await self._client.Reserve(request)
+        except oms_client.OmsRpcError as error:
+            raise _translated(error) from error
+        return reply.reservation.reservation_id
+
+    async def release(self, order_id: str, reason: str) -> None:
+        request = inventory_pb2.ReleaseRequest(
+            request_id=f"{order_id}:channel-release", order_id=order_id, reason=reason
+        )
+        try:
+            await self._client.Release(request)
+        except oms_client.OmsRpcError as error:
+            raise _translated(error) from error

@@ -1,0 +1,143 @@
+"""Stock for channel orders: a paid channel order reserves through inventory's Reserve, the same path as an
+own-site order, and a cancelled one releases. Ingest only records what each order needs (stock_holds); this
+reconciler brings inventory in line, retrying what failed for a transient reason, so a slow or absent
+inventory never slows or loses an ingest. Inventory decides under its row locks, so two channels racing
+for the last units sell exactly the stock: the loser's order is refused and goes to EXCEPTION."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from services.orders.application.channel_ports import ChannelsUnitOfWork, StockWork
+from services.orders.application.ports import Clock
+from services.orders.domain.channel_orders import CHANNEL_ACTOR, flag_out_of_stock
+from services.orders.domain.channels import retry_delay
+from services.orders.domain.values import Actor
+
+log = logging.getLogger(__name__)
+HELD = "HELD"
+RELEASED = "RELEASED"
+REFUSED = "REFUSED"
+
+
+class StockRefused(Exception):
+    """Inventory said no for good (no stock, SKU paused or unknown, reservation shipped already)."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+class InventoryUnavailable(Exception):
+    """Inventory did not answer, or answered something worth another try later."""
+
+
+class InventoryPort(Protocol):
+    async def reserve(
+        self, order_id: str, lines: Sequence[tuple[str, int]], shipping_province: str, ttl_seconds: int
+    ) -> str:
+        """Hold stock for every line, all or nothing; returns the reservation id."""
+        ...
+
+    async def release(self, order_id: str, reason: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class StockPolicy:
+    batch_size: int = 100
+    concurrency: int = 8
+    lease_seconds: float = 60.0
+    # A paid marketplace order holds its stock until it ships, not for an unpaid cart's 30 minutes.
+    reservation_ttl_seconds: int = 7 * 86_400
+    backoff_base_seconds: float = 1.0
+    backoff_cap_seconds: float = 300.0
+
+
+class StockReconciler:
+    def __init__(
+        self,
+        unit_of_work: Callable[[], ChannelsUnitOfWork],
+        inventory: Callable[[], InventoryPort | None],
+        clock: Clock,
+        policy: StockPolicy,
+        actor: Actor = CHANNEL_ACTOR,
+    ) -> None:
+        self._uow = unit_of_work
+        self._inventory = inventory
+        self._clock = clock
+        self._policy = policy
+        self._actor = actor
+        self._warned = False
+
+    async def run_once(self) -> int:
+        """Bring one batch of due stock holds in line; returns how many were handled."""
+        inventory = self._inventory()
+        if inventory is None:
+            if not self._warned:
+                log.error("no inventory address (OMS_INVENTORY_ADDRESS): channel orders wait for their stock")
+                self._warned = True
+            return 0
+        now = self._clock()
+        async with self._uow() as uow:
+            work = await uow.ingest.claim_stock(
+                now, now + timedelta(seconds=self._policy.lease_seconds), self._policy.batch_size
+            )
+            await uow.commit()
+        gate = asyncio.Semaphore(self._policy.concurrency)
+
+        async def one(item: StockWork) -> None:
+            async with gate:
+                await self._reconcile(inventory, item)
+
+        await asyncio.gather(*(one(item) for item in work))
+        return len(work)
+
+    async def _reconcile(self, inventory: InventoryPort, item: StockWork) -> None:
+        try:
+            if item.desired == HELD:
+                reservation_id = await inventory.reserve(
+                    item.order_id, item.lines, item.shipping_province, self._policy.reservation_ttl_seconds
+                )
+                await self._settle(item, HELD, reservation_id, "")
+            else:
+                await inventory.release(item.order_id, "channel order cancelled")
+                await self._settle(item, RELEASED, "", "")
+        except StockRefused as refused:
+            if item.desired == HELD:
+                log.warning("stock refused for channel order %s: %s", item.order_id, refused)
+                await self._refuse(item, refused)
+            else:
+                # Nothing left to give back (e.g. the goods shipped): recorded, not retried.
+                log.warning("release refused for channel order %s: %s", item.order_id, refused)
+                await self._settle(item, RELEASED, "", str(refused))
+        except InventoryUnavailable as unavailable:
+            delay = retry_delay(item.attempts, self._policy.backoff_base_seconds, self._policy.backoff_cap_seconds)
+            log.warning("inventory unavailable for order %s (%s); again in %.0fs", item.order_id, unavailable, delay)
+            now = self._clock()
+            async with self._uow() as uow:
+                await uow.ingest.retry_stock(item.order_id, str(unavailable), now + timedelta(seconds=delay), now)
+                await uow.commit()
+
+    async def _settle(self, item: StockWork, applied: str, reservation_id: str, error: str) -> None:
+        async with self._uow() as uow:
+            await uow.ingest.settle_stock(item.order_id, applied, reservation_id, error, self._clock())
+            await uow.commit()
+
+    async def _refuse(self, item: StockWork, refused: StockRefused) -> None:
+        """The order cannot have its stock: flag it for a person, in the same transaction as the hold."""
+        now = self._clock()
+        async with self._uow() as uow:
+            order = await uow.orders.get(item.order_id, lock=True)
+            if order is not None:
+                change = flag_out_of_stock(order, refused.detail or refused.reason, now, self._actor)
+                if change.changed:
+                    await uow.orders.update(order, change.order)
+                    uow.publish(order.order_id, change.events)
+            await uow.ingest.settle_stock(item.order_id, REFUSED, "", str(refused), now)
+            await uow.commit()
