@@ -7,9 +7,10 @@ from typing import Any, Self, TypeVar
 
 from google.protobuf import any_pb2, message
 from google.protobuf.timestamp_pb2 import Timestamp
+from oms.common.v1 import common_pb2
 from oms.events.v1 import events_pb2
 from opentelemetry import propagate
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from shared.context import current_call
@@ -17,11 +18,19 @@ from shared.kernel import codec
 from shared.kernel.errors import Aborted, FieldViolation, InvalidArgument
 from shared.kernel.ids import new_id
 from shared.settings import ServiceSettings
-from shared.tables import idempotency_keys, outbox
+from shared.tables import idempotency_keys
 
 R = TypeVar("R")
 
 OUTBOX_CHANNEL = "oms_outbox"
+
+# One round trip writes every event of the transaction and wakes the relays (delivered at commit).
+WRITE_OUTBOX = text(
+    "WITH written AS (INSERT INTO outbox (id, stream, event_type, aggregate_id, envelope)"
+    " SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:streams AS text[]), CAST(:types AS text[]),"
+    " CAST(:aggregates AS text[]), CAST(:envelopes AS bytea[])) RETURNING 1)"
+    f" SELECT pg_notify('{OUTBOX_CHANNEL}', count(*)::text) FROM written"
+)
 
 
 def create_engine(settings: ServiceSettings) -> AsyncEngine:
@@ -53,6 +62,7 @@ def envelope_for(
     payload.Pack(event)
     occurred_at = Timestamp()
     occurred_at.FromDatetime(now)
+    call = current_call.get()
     return events_pb2.EventEnvelope(
         id=new_id(),
         type=event.DESCRIPTOR.full_name,
@@ -60,10 +70,12 @@ def envelope_for(
         occurred_at=occurred_at,
         traceparent=carrier.get("traceparent", ""),
         tracestate=carrier.get("tracestate", ""),
-        request_id=current_call.get().request_id,
+        request_id=call.request_id,
         aggregate_type=aggregate_type,
         aggregate_id=aggregate_id,
         payload=payload,
+        actor=common_pb2.Actor(subject=call.subject, role=call.role),
+        peer=call.peer,
     )
 
 
@@ -104,19 +116,15 @@ class UnitOfWork:
     async def commit(self) -> None:
         if self._pending:
             await self.session.execute(
-                insert(outbox),
-                [
-                    {
-                        "id": envelope.id,
-                        "stream": self.stream,
-                        "event_type": envelope.type,
-                        "aggregate_id": envelope.aggregate_id,
-                        "envelope": envelope.SerializeToString(),
-                    }
-                    for envelope in self._pending
-                ],
+                WRITE_OUTBOX,
+                {
+                    "ids": [e.id for e in self._pending],
+                    "streams": [self.stream] * len(self._pending),
+                    "types": [e.type for e in self._pending],
+                    "aggregates": [e.aggregate_id for e in self._pending],
+                    "envelopes": [e.SerializeToString() for e in self._pending],
+                },
             )
-            await self.session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
         await self.session.commit()
         self._committed = True
         self._pending = []

@@ -12,7 +12,7 @@ import grpc
 from prometheus_client import Counter, Histogram
 
 from shared.context import CallContext, current_call
-from shared.grpc.status import internal_status, to_grpc_status
+from shared.grpc.status import internal_status, to_grpc_status, transient_error
 from shared.kernel.errors import OmsError
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,10 @@ class ErrorInterceptor(UnaryInterceptor):
                 await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "the call ran out of time")
             except (asyncio.CancelledError, grpc.aio.AbortError):
                 raise
-            except Exception:
+            except Exception as error:
+                if (meaning := transient_error(error)) is not None:
+                    log.warning("%s in %s: %s", meaning.reason, details.method, error)
+                    await context.abort_with_status(to_grpc_status(meaning, domain=self._domain))
                 log.exception("unexpected error in %s", details.method)
                 await context.abort_with_status(internal_status())
 

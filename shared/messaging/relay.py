@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import asyncpg
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.aio import wait_any
@@ -88,14 +91,16 @@ class OutboxRelay:
                 self._wake.clear()
                 try:
                     published = await self.publish_batch()
-                except (OSError, asyncpg.PostgresError, ConnectionError) as error:
-                    log.warning("outbox relay: %s; retrying", error)
-                    published = 0
+                except (OSError, asyncpg.PostgresError, DBAPIError, RedisError) as error:
+                    log.warning("outbox relay: %s; retrying in %.1fs", error, self._poll_interval)
+                    await wait_any(stop, timeout=self._poll_interval)
+                    continue
                 if published == self._batch_size:
                     continue
                 cycles += 1
                 if cycles % 600 == 0:
-                    await self.prune()
+                    with contextlib.suppress(OSError, asyncpg.PostgresError, DBAPIError):
+                        await self.prune()
                 await wait_any(stop, self._wake, timeout=self._poll_interval)
         finally:
             if listener is not None:

@@ -21,30 +21,28 @@ def service_config(
 ) -> str:
     """The service config JSON: retry UNAVAILABLE for ``services`` (every service when empty)."""
     names = [{"service": s} for s in services] or [{}]
-    return json.dumps(
-        {
-            "loadBalancingConfig": [{"round_robin": {}}],
-            "methodConfig": [
-                {
-                    "name": names,
-                    "retryPolicy": {
-                        "maxAttempts": max_attempts,
-                        "initialBackoff": f"{initial_backoff}s",
-                        "maxBackoff": f"{max_backoff}s",
-                        "backoffMultiplier": 2,
-                        "retryableStatusCodes": ["UNAVAILABLE"],
-                    },
-                }
-            ],
+    method: dict[str, object] = {"name": names}
+    if max_attempts > 1:
+        method["retryPolicy"] = {
+            "maxAttempts": max_attempts,
+            "initialBackoff": f"{initial_backoff}s",
+            "maxBackoff": f"{max_backoff}s",
+            "backoffMultiplier": 2,
+            "retryableStatusCodes": ["UNAVAILABLE"],
         }
-    )
+    return json.dumps({"loadBalancingConfig": [{"round_robin": {}}], "methodConfig": [method]})
 
 
-def connect(address: str, *, tracing: bool = True, options: Sequence[tuple[str, object]] = ()) -> grpc.aio.Channel:
-    """An insecure channel for loopback and in-cluster use (TLS terminates at the mesh or gateway)."""
+def connect(
+    address: str, *, tracing: bool = True, retries: bool = True, options: Sequence[tuple[str, object]] = ()
+) -> grpc.aio.Channel:
+    """An insecure channel for loopback and in-cluster use (TLS terminates at the mesh or gateway).
+
+    ``retries=False`` leaves retrying to the caller (the saga retries with its own backoff and budget).
+    """
     channel_options = [
-        ("grpc.service_config", service_config()),
-        ("grpc.enable_retries", 1),
+        ("grpc.service_config", service_config(max_attempts=4 if retries else 1)),
+        ("grpc.enable_retries", 1 if retries else 0),
         ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
         ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
         ("grpc.keepalive_time_ms", 30_000),
