@@ -1,23 +1,114 @@
-"""Wires the orders service: settings, unit of work and the gRPC servicer."""
+"""Wires the orders service: settings, unit of work, the gRPC servicer and the channel ingest tasks."""
 
 from __future__ import annotations
 
 from oms.orders.v1 import orders_pb2_grpc
+from pydantic import Field
 
+from services.orders.adapters.channel_source import HttpChannelSource
+from services.orders.adapters.channel_tasks import (
+    ChannelPulls,
+    ChannelWatchdog,
+    FailedIngestRetrier,
+    StockLoop,
+    StopAwareSleep,
+)
 from services.orders.adapters.grpc_servicer import SERVICE_NAME, OrdersServicer
+from services.orders.adapters.inventory_client import InventoryLink
 from services.orders.adapters.unit_of_work import OrdersUnitOfWork
+from services.orders.application.channel_ingest import IngestContext
+from services.orders.application.channel_ports import RetryPolicy
+from services.orders.application.channel_pull import ChannelPuller, PullPolicy
+from services.orders.application.stock_sync import StockPolicy, StockReconciler
+from services.orders.domain.channels import SurgePolicy
+from shared.db import utc_now
 from shared.grpc import GrpcService, ServiceDefinition
+from shared.kernel.ids import new_id
 from shared.runtime import Infrastructure
 from shared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
-    """The orders service has no settings of its own yet beyond the shared ones."""
+    """Orders settings (OMS_*), with the users' numbers as defaults. A channel's own pull interval (300 s by
+    default) and page size are per channel (ConfigureChannel)."""
+
+    channel_pull_tick_seconds: float = Field(default=5.0, gt=0, description="How often due pulls are looked for.")
+    channel_http_timeout_seconds: float = Field(default=10.0, gt=0, description="Per page request.")
+    channel_backoff_base_seconds: float = Field(default=1.0, gt=0, description="First back-off of a failed page.")
+    channel_backoff_cap_seconds: float = Field(default=60.0, gt=0)
+    channel_page_attempts: int = Field(default=6, ge=1, description="Tries of one page before the round gives up.")
+    channel_max_pages_per_round: int = Field(default=1000, ge=1)
+    channel_watch_interval_seconds: float = Field(default=30.0, gt=0, description="How often stalls are looked for.")
+    channel_stall_grace_seconds: float = Field(
+        default=60.0, ge=0, description="Silence beyond a channel's interval before ChannelSyncStalled."
+    )
+    surge_threshold_percent: int = Field(
+        default=300, ge=100, description="New orders in an hour above this % of the previous hour pause a channel."
+    )
+    surge_floor_orders: int = Field(
+        default=100, ge=0, description="A previous hour quieter than this counts as this many orders."
+    )
+    failed_ingest_retry_interval_seconds: float = Field(default=30.0, gt=0)
+    failed_ingest_backoff_base_seconds: float = Field(default=60.0, gt=0)
+    failed_ingest_backoff_cap_seconds: float = Field(default=3600.0, gt=0)
+    failed_ingest_max_attempts: int = Field(default=10, ge=1, description="Automatic retries; then by hand only.")
+    stock_sync_interval_seconds: float = Field(default=1.0, gt=0)
+    stock_sync_batch_size: int = Field(default=100, ge=1)
+    stock_sync_concurrency: int = Field(default=8, ge=1)
+    stock_reservation_ttl_seconds: int = Field(
+        default=7 * 86_400, ge=60, le=7 * 86_400, description="How long a paid channel order holds its stock."
+    )
+    inventory_timeout_seconds: float = Field(default=5.0, gt=0)
 
 
 def build(settings: Settings, infra: Infrastructure) -> ServiceDefinition:
-    servicer = OrdersServicer(infra.unit_of_work(OrdersUnitOfWork))
+    unit_of_work = infra.unit_of_work(OrdersUnitOfWork)
+    stock = StockPolicy(
+        batch_size=settings.stock_sync_batch_size,
+        concurrency=settings.stock_sync_concurrency,
+        reservation_ttl_seconds=settings.stock_reservation_ttl_seconds,
+    )
+    inventory = InventoryLink(settings, settings.inventory_timeout_seconds)
+    stock_loop = StockLoop(
+        StockReconciler(unit_of_work, inventory, utc_now, stock),
+        settings.stock_sync_interval_seconds,
+        settings.stock_sync_batch_size,
+    )
+    ingest = IngestContext(
+        clock=utc_now,
+        new_id=new_id,
+        surge=SurgePolicy(settings.surge_threshold_percent, settings.surge_floor_orders),
+        retry=RetryPolicy(
+            settings.failed_ingest_backoff_base_seconds,
+            settings.failed_ingest_backoff_cap_seconds,
+            settings.failed_ingest_max_attempts,
+        ),
+        stock_wanted=stock_loop.wanted,
+    )
+    sleep = StopAwareSleep()
+    puller = ChannelPuller(
+        unit_of_work,
+        HttpChannelSource(settings.channel_http_timeout_seconds),
+        ingest,
+        PullPolicy(
+            backoff_base_seconds=settings.channel_backoff_base_seconds,
+            backoff_cap_seconds=settings.channel_backoff_cap_seconds,
+            page_attempts=settings.channel_page_attempts,
+            max_pages_per_round=settings.channel_max_pages_per_round,
+        ),
+        sleep=sleep,
+    )
+    servicer = OrdersServicer(unit_of_work, ingest=ingest)
     return ServiceDefinition(
         name="orders",
         services=[GrpcService(orders_pb2_grpc.add_OrdersServiceServicer_to_server, servicer, SERVICE_NAME)],
+        background=[
+            ChannelPulls(puller, sleep, settings.channel_pull_tick_seconds).run,
+            ChannelWatchdog(
+                unit_of_work, ingest, settings.channel_stall_grace_seconds, settings.channel_watch_interval_seconds
+            ).run,
+            FailedIngestRetrier(unit_of_work, ingest, settings.failed_ingest_retry_interval_seconds, 100).run,
+            stock_loop.run,
+        ],
+        on_stop=[inventory.close],
     )

@@ -10,8 +10,10 @@ from oms.orders.v1 import orders_pb2, orders_pb2_grpc
 from opentelemetry import trace
 
 from services.orders.adapters import protos
+from services.orders.adapters.channel_servicer import ChannelRpcs
 from services.orders.adapters.unit_of_work import OrdersUnitOfWork
 from services.orders.application import handlers
+from services.orders.application.channel_ingest import IngestContext
 from services.orders.application.commands import (
     CancelOrder,
     CreateOrder,
@@ -86,13 +88,19 @@ def list_query(request: orders_pb2.ListOrdersRequest) -> ListOrders:
     return ListOrders(criteria, request.page.page_size, request.page.page_token)
 
 
-class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
+class OrdersServicer(ChannelRpcs, orders_pb2_grpc.OrdersServiceServicer):
     def __init__(
-        self, unit_of_work: Callable[[], OrdersUnitOfWork], *, clock: Clock = utc_now, ids: IdFactory = new_id
+        self,
+        unit_of_work: Callable[[], OrdersUnitOfWork],
+        *,
+        clock: Clock = utc_now,
+        ids: IdFactory = new_id,
+        ingest: IngestContext | None = None,
     ) -> None:
         self._uow = unit_of_work
         self._clock = clock
         self._ids = ids
+        self._ingest = ingest or IngestContext(clock=clock, new_id=ids)
 
     async def CreateOrder(
         self, request: orders_pb2.CreateOrderRequest, context: grpc.aio.ServicerContext

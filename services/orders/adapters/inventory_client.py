@@ -10,6 +10,8 @@ import oms_client
 from oms.inventory.v1 import inventory_pb2
 
 from services.orders.application.stock_sync import InventoryUnavailable, StockRefused
+from shared.kernel.errors import InvalidArgument
+from shared.settings import ServiceSettings
 
 # Refusals that another try will not change; anything else (UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED,
 # RESOURCE_EXHAUSTED, INTERNAL) is tried again later.
@@ -58,3 +60,31 @@ class GrpcInventory:
             await self._client.Release(request)
         except oms_client.OmsRpcError as error:
             raise _translated(error) from error
+
+
+class InventoryLink:
+    """Connects to inventory on first use, at the address settings.peer_address("inventory") gives; until
+    one is configured there is no inventory (stock holds wait, nothing is lost)."""
+
+    def __init__(self, settings: ServiceSettings, timeout_seconds: float) -> None:
+        self._settings = settings
+        self._timeout = timeout_seconds
+        self._channel: grpc.aio.Channel | None = None
+        self._port: GrpcInventory | None = None
+
+    def __call__(self) -> GrpcInventory | None:
+        if self._port is None:
+            try:
+                address = self._settings.peer_address("inventory")
+            except InvalidArgument:
+                return None
+            self._channel = oms_client.connect(address)
+            client = oms_client.ServiceClient.for_service(self._channel, "inventory", timeout=self._timeout)
+            self._port = GrpcInventory(client)
+        return self._port
+
+    async def close(self) -> None:
+        if self._channel is not None:
+            await self._channel.close()
+            self._channel = None
+            self._port = None

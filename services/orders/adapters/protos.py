@@ -33,7 +33,7 @@ E = TypeVar("E", bound=enum.Enum)
 ANONYMOUS = Actor("anonymous", "service")
 
 
-def _enum_in(kind: type[E], wire: EnumTypeWrapper, prefix: str, field: str, number: int) -> E:
+def enum_in(kind: type[E], wire: EnumTypeWrapper, prefix: str, field: str, number: int) -> E:
     """The domain value of a wire enum number; UNSPECIFIED or a number this server does not know is bad input."""
     try:
         name = wire.Name(number)
@@ -46,17 +46,17 @@ def _enum_in(kind: type[E], wire: EnumTypeWrapper, prefix: str, field: str, numb
 
 
 def channel_in(number: int, field: str = "channel") -> Channel:
-    return _enum_in(Channel, orders_pb2.Channel, "CHANNEL_", field, number)
+    return enum_in(Channel, orders_pb2.Channel, "CHANNEL_", field, number)
 
 
 def status_in(number: int, field: str) -> OrderStatus:
-    return _enum_in(OrderStatus, orders_pb2.OrderStatus, "ORDER_STATUS_", field, number)
+    return enum_in(OrderStatus, orders_pb2.OrderStatus, "ORDER_STATUS_", field, number)
 
 
 def order_type_in(number: int) -> OrderType:
     if number == orders_pb2.ORDER_TYPE_UNSPECIFIED:
         return OrderType.REGULAR
-    return _enum_in(OrderType, orders_pb2.OrderType, "ORDER_TYPE_", "order_type", number)
+    return enum_in(OrderType, orders_pb2.OrderType, "ORDER_TYPE_", "order_type", number)
 
 
 def channel_out(channel: Channel) -> int:
