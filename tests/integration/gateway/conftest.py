@@ -23,6 +23,7 @@ from services.inventory import bootstrap as inventory
 from services.orders import bootstrap as orders
 from services.payments import bootstrap as payments
 from services.pricing import bootstrap as pricing
+from services.refunds import bootstrap as refunds
 from services.saga import bootstrap as saga
 from shared.auth import Principal, TokenAuthority
 from shared.kernel.ids import new_id
@@ -38,6 +39,7 @@ PARTICIPANTS = {
     "inventory": inventory,
     "payments": payments,
     "orders": orders,
+    "refunds": refunds,
 }
 
 
@@ -121,16 +123,22 @@ async def suite(service_database: Any, redis_url: str, stream_prefix: str) -> As
         yield Suite(addresses, clients, warehouse.warehouse.warehouse_id)
 
 
+GATEWAY_UPSTREAMS = ("orders", "saga", "payments", "inventory", "pricing", "refunds")
+
+
 def gateway_addresses(suite: Suite) -> dict[str, str]:
-    return {name: suite.addresses[name] for name in ("orders", "saga", "payments", "inventory", "pricing")}
+    return {name: suite.addresses[name] for name in GATEWAY_UPSTREAMS}
 
 
 @contextlib.asynccontextmanager
 async def gateway_client(
-    suite: Suite, *, limiter: RateLimiter | None = None, max_body_bytes: int = 64 * 1024
+    suite: Suite, *, limiter: RateLimiter | None = None, max_body_bytes: int = 64 * 1024, with_refunds: bool = True
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The gateway app over its own traced channels (as in production), called in-process."""
-    channels = connect_channels(gateway_addresses(suite))
+    addresses = gateway_addresses(suite)
+    if not with_refunds:
+        del addresses["refunds"]
+    channels = connect_channels(addresses)
     app = create_app(
         upstreams_over(channels),
         AUTHORITY,

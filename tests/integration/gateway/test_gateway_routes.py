@@ -99,9 +99,7 @@ async def test_an_order_placed_through_the_gateway_reads_back_in_full(gateway: h
     assert panorama["saga"]["saga_id"] == placed["saga"]["saga_id"]
     assert [step["status"] for step in panorama["saga"]["steps"]] == ["succeeded"] * len(panorama["saga"]["steps"])
     assert panorama["refunds"] == []
-    assert panorama["incomplete"] == [
-        {"section": "refunds", "reason": "NOT_CONFIGURED", "detail": "this deployment has no refunds service"}
-    ]
+    assert panorama["incomplete"] == []
 
 
 async def test_a_post_repeated_with_its_key_returns_the_first_answer_and_places_one_order(
@@ -316,15 +314,63 @@ async def test_a_quote_adds_up_exactly_and_its_key_returns_the_same_quote(
     assert_problem(unpriced, 404, "SKU_NOT_PRICED")
 
 
-async def test_without_a_refunds_service_a_refund_request_is_503(gateway: httpx.AsyncClient) -> None:
-    body = {"kind": "compensation", "reason": "damaged", "amount": {"amount_minor": 100, "currency": "CNY"}}
+async def test_a_refund_request_opens_on_the_captured_payment(gateway: httpx.AsyncClient, suite: Suite) -> None:
+    code = sku()
+    await suite.stock(code, quantity=5, unit_price=15_000)
+    placed = (await place(gateway, placement((code, 2)))).json()
+    order_id = placed["order_id"]
+    body = {
+        "kind": "partial",
+        "reason": "damaged",
+        "amount": {"amount_minor": 15_000, "currency": "CNY"},
+        "items": [{"sku": code, "quantity": 1}],
+        "description": "一件破损 𠮷",
+    }
+    key = new_id()
+
+    opened = await gateway.post(f"/v1/orders/{order_id}/refunds", json=body, headers={**AGENT, "Idempotency-Key": key})
+    again = await gateway.post(f"/v1/orders/{order_id}/refunds", json=body, headers={**AGENT, "Idempotency-Key": key})
+    too_much = await gateway.post(
+        f"/v1/orders/{order_id}/refunds",
+        json={**body, "amount": {"amount_minor": 20_000, "currency": "CNY"}},
+        headers={**AGENT, "Idempotency-Key": new_id()},
+    )
+
+    assert opened.status_code == 201, opened.text
+    refund = opened.json()
+    assert (refund["order_id"], refund["payment_id"]) == (order_id, placed["payment_id"])
+    assert (refund["kind"], refund["reason"], refund["status"]) == ("partial", "damaged", "pending_approval")
+    assert refund["amount"] == {"amount_minor": 15_000, "currency": "CNY"}
+    assert refund["requested_by"] == {"subject": "agent-7", "role": "customer_service"}
+    assert refund["required_roles"] and refund["description"] == "一件破损 𠮷"
+    assert again.json()["refund_id"] == refund["refund_id"]
+    problem = assert_problem(too_much, 409, "REFUND_EXCEEDS_CAPTURED")
+    assert problem["metadata"]["refundable_minor"] == "15000"
+    panorama = (await gateway.get(f"/v1/orders/{order_id}/panorama", headers=AGENT)).json()
+    assert [r["refund_id"] for r in panorama["refunds"]] == [refund["refund_id"]]
+
+
+async def test_a_refund_of_an_unknown_order_is_404(gateway: httpx.AsyncClient, suite: Suite) -> None:
+    body = {"kind": "compensation", "reason": "other", "amount": {"amount_minor": 100, "currency": "CNY"}}
 
     response = await gateway.post(
         f"/v1/orders/{new_id()}/refunds", json=body, headers={**AGENT, "Idempotency-Key": new_id()}
     )
 
+    assert_problem(response, 404, "ORDER_NOT_FOUND")
+
+
+async def test_without_a_refunds_service_a_refund_request_is_503(suite: Suite) -> None:
+    body = {"kind": "compensation", "reason": "damaged", "amount": {"amount_minor": 100, "currency": "CNY"}}
+    async with gateway_client(suite, with_refunds=False) as gateway:
+        response = await gateway.post(
+            f"/v1/orders/{new_id()}/refunds", json=body, headers={**AGENT, "Idempotency-Key": new_id()}
+        )
+        panorama = await gateway.get(f"/v1/orders/{new_id()}/panorama", headers=AGENT)
+
     assert_problem(response, 503, "REFUNDS_NOT_CONFIGURED")
     assert response.headers["retry-after"] == "1"
+    assert_problem(panorama, 404, "ORDER_NOT_FOUND")
 
 
 async def test_readiness_sees_every_upstream_serving(gateway: httpx.AsyncClient) -> None:
@@ -333,7 +379,7 @@ async def test_readiness_sees_every_upstream_serving(gateway: httpx.AsyncClient)
     assert response.status_code == 200, response.text
     assert response.json() == {
         "status": "ready",
-        "upstreams": {name: "SERVING" for name in ("inventory", "orders", "payments", "pricing", "saga")},
+        "upstreams": {name: "SERVING" for name in ("inventory", "orders", "payments", "pricing", "refunds", "saga")},
     }
 
 
