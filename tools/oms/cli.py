@@ -15,8 +15,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from shared.embedded import EmbeddedServerError, default_state_dir, redact_url
+from tools.oms import audit as audit_tools
 from tools.oms.demo import run_demo
-from tools.oms.stack import SERVING, ServiceSpec, Stack, StackConfig, StackError, stack_status, stop_recorded
+from tools.oms.stack import (
+    SERVING,
+    ServiceSpec,
+    Stack,
+    StackConfig,
+    StackError,
+    read_state,
+    stack_status,
+    stop_recorded,
+)
 
 app = typer.Typer(
     name="oms",
@@ -25,6 +35,8 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(highlight=False)
+audit_app = typer.Typer(help="Work with the audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 StateDir = Annotated[
     Path | None,
@@ -259,6 +271,28 @@ def demo(
     """Start the stack, exercise it (run_demo), print a summary and stop everything."""
     config = _config(state_dir, service, database_prefix, stream_prefix, timeout, "oms demo")
     raise typer.Exit(asyncio.run(_until_signal(lambda stop: _demo(config, stop))))
+
+
+def _service_address(state_dir: Path | None, service: str) -> str:
+    """The gRPC address of ``service`` in the stack recorded under ``state_dir``."""
+    directory = (state_dir or default_state_dir()).resolve()
+    state = read_state(directory)
+    address = ((state or {}).get("services", {}).get(service) or {}).get("grpc_address")
+    if not address:
+        console.print(f"no running stack with {service} is recorded in {directory}; start one with `oms up`")
+        raise typer.Exit(2)
+    return address
+
+
+@audit_app.command("verify")
+def audit_verify(
+    state_dir: StateDir = None,
+    chain: Annotated[str, typer.Option(help="Verify only this chain (an entity type) [default: every chain].")] = "",
+    address: Annotated[str, typer.Option(help="The audit service's gRPC address [default: the running stack's].")] = "",
+) -> None:
+    """Recompute the audit log's hash chains; exit 0 intact, 1 broken (the first broken link is named), 2 failed."""
+    target = address or _service_address(state_dir, "audit")
+    raise typer.Exit(asyncio.run(audit_tools.verify(target, chain=chain, console=console)))
 
 
 if __name__ == "__main__":
