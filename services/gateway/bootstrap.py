@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -142,7 +143,7 @@ async def serve(
             log_config=None,
             proxy_headers=True,
             forwarded_allow_ips=settings.forwarded_allow_ips,
-            timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) or None,
+            timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_seconds),
             server_header=False,
         )
     )
