@@ -11,13 +11,17 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TypeVar
 
+import grpc
+import oms_client
 from prometheus_client import start_http_server
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from shared.auth import Principal, TokenAuthority
 from shared.db import UnitOfWork, create_engine, session_factory
 from shared.grpc.server import ServiceDefinition, build_server, set_serving
 from shared.messaging import OutboxRelay
@@ -39,6 +43,7 @@ class Infrastructure:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     redis: Redis
+    channels: list[grpc.aio.Channel] = field(default_factory=list)
 
     @classmethod
     def connect(cls, settings: ServiceSettings) -> Infrastructure:
@@ -51,13 +56,34 @@ class Infrastructure:
         stream = self.settings.stream_name(name)
         return lambda: kind(self.sessions, source=name, stream=stream)
 
+    def service_metadata(self) -> tuple[tuple[str, str], ...]:
+        """The credentials this service presents to its peers: a token of its service account when a secret is
+        configured, else its declared identity (local development without authentication)."""
+        name = self.settings.service_name
+        if not self.settings.auth_secret:
+            return (("x-oms-subject", f"svc:{name}"), ("x-oms-role", "service"))
+        authority = TokenAuthority(self.settings.auth_secret, lifetime=SERVICE_TOKEN_LIFETIME)
+        token = authority.issue(Principal(subject=f"svc:{name}", role="service"))
+        return (("authorization", f"Bearer {token}"),)
+
+    def peer_client(self, service: str, *, timeout: float = 5.0, retries: bool = True) -> oms_client.ServiceClient:
+        """A client of another service with this service's credentials; its channel closes with the process."""
+        channel = oms_client.connect(self.settings.peer_address(service), retries=retries)
+        self.channels.append(channel)
+        return oms_client.ServiceClient.for_service(channel, service, timeout=timeout, metadata=self.service_metadata())
+
     def outbox_relay(self) -> OutboxRelay:
         return OutboxRelay(self.engine, self.redis, batch_size=self.settings.relay_batch_size)
 
     async def close(self) -> None:
+        for channel in self.channels:
+            await channel.close()
         await self.redis.aclose()
         await self.engine.dispose()
 
+
+# Service tokens are minted at start-up; a process lives far shorter than this in practice.
+SERVICE_TOKEN_LIFETIME = timedelta(days=7)
 
 Build = Callable[[S, Infrastructure], ServiceDefinition]
 
