@@ -200,6 +200,10 @@ class GrpcInventory:
         response = await call(lambda: self._client.Reserve(request))
         return str(response.reservation.reservation_id)
 
+    async def commit(self, request_id: str, order_id: str) -> None:
+        request = inventory_pb2.CommitRequest(request_id=request_id, order_id=order_id)
+        await call(lambda: self._client.Commit(request))
+
     async def release(self, request_id: str, order_id: str, reason: str) -> None:
         # The inventory service keeps at most 500 characters of reason.
         request = inventory_pb2.ReleaseRequest(request_id=request_id, order_id=order_id, reason=reason[:500])

@@ -1,7 +1,9 @@
-"""The place-order saga: customer -> quote -> order -> reserve -> authorize -> capture -> mark paid.
+"""The place-order saga: customer -> quote -> order -> reserve -> authorize -> capture -> commit -> mark paid.
 
 Compensations, run in reverse: refund the capture, void the authorization, release the stock,
-cancel the order. The customer record and the quote have nothing to undo.
+cancel the order. The customer record and the quote have nothing to undo. Committing the reservation
+(its hold no longer expires once the order is paid) needs no undo of its own: releasing the
+reservation undoes a committed hold as well as a held one.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ CREATE_ORDER = "create_order"
 RESERVE_STOCK = "reserve_stock"
 AUTHORIZE_PAYMENT = "authorize_payment"
 CAPTURE_PAYMENT = "capture_payment"
+COMMIT_RESERVATION = "commit_reservation"
 MARK_PAID = "mark_paid"
 
 # Keys of the saga's data (what the steps learnt), also read by the servicer and the events.
@@ -141,6 +144,11 @@ def place_order_saga(
             if payment.refundable.amount_minor > 0:
                 await _refund(payments, payment, request_id, undo_reason(context))
 
+    async def commit_reservation(context: StepContext) -> None:
+        # A hold that expired before the money came in is refused (RESERVATION_EXPIRED): the stock may be
+        # sold to someone else by now, so the placement fails and the capture is refunded.
+        await inventory.commit(context.request_id, context.data[ORDER_ID])
+
     async def mark_paid(context: StepContext) -> None:
         await orders.mark_paid(context.request_id, context.data[ORDER_ID], context.data[PAYMENT_ID], total(context))
 
@@ -153,6 +161,7 @@ def place_order_saga(
             Step(RESERVE_STOCK, reserve_stock, release_stock),
             Step(AUTHORIZE_PAYMENT, authorize_payment, void_authorization),
             Step(CAPTURE_PAYMENT, capture_payment, refund_capture),
+            Step(COMMIT_RESERVATION, commit_reservation),
             Step(MARK_PAID, mark_paid),
         ),
     )

@@ -100,6 +100,10 @@ class Inventory(Protocol):
         """Reserves every line or none; returns the reservation id."""
         ...
 
+    async def commit(self, request_id: str, order_id: str) -> None:
+        """Makes the order's hold firm (HELD -> COMMITTED): it no longer expires."""
+        ...
+
     async def release(self, request_id: str, order_id: str, reason: str) -> None: ...
 
 

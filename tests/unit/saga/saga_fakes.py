@@ -104,7 +104,7 @@ class FakeWorld:
     orders: dict[str, str] = field(default_factory=dict)  # order_id -> status
     orders_by_request: dict[str, str] = field(default_factory=dict)
     paid: dict[str, str] = field(default_factory=dict)  # order_id -> payment_id
-    reservations: dict[str, str] = field(default_factory=dict)  # order_id -> HELD / RELEASED
+    reservations: dict[str, str] = field(default_factory=dict)  # order_id -> HELD / COMMITTED / EXPIRED / RELEASED
     payments: dict[str, PaymentView] = field(default_factory=dict)
     payment_order: dict[str, str] = field(default_factory=dict)
     payments_by_request: dict[str, str] = field(default_factory=dict)
@@ -112,6 +112,8 @@ class FakeWorld:
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     # Authorizations stay AUTHORIZING and answer UNAVAILABLE (the sandbox's tok_timeout).
     authorizing: bool = False
+    # Holds expire at once (the sweeper gets there before the money comes in).
+    holds_expire: bool = False
     # Refusals a participant repeats to a repeated request id (as payments does for a decline).
     refused: dict[tuple[str, str], ParticipantError] = field(default_factory=dict)
 
@@ -247,13 +249,26 @@ class _Inventory:
     ) -> str:
         await self.w._enter("inventory.reserve", request_id, order_id, tuple(lines), shipping_province, ttl_seconds)
         # Like the real service: an order reserves at most once, and a release first bars a late reserve.
-        self.w.reservations.setdefault(order_id, "HELD")
+        self.w.reservations.setdefault(order_id, "EXPIRED" if self.w.holds_expire else "HELD")
         self.w._leave("inventory.reserve")
         return f"reservation-{order_id}"
 
+    async def commit(self, request_id: str, order_id: str) -> None:
+        await self.w._enter("inventory.commit", request_id, order_id)
+        status = self.w.reservations.get(order_id)
+        if status is None:
+            raise error("NOT_FOUND", "RESERVATION_NOT_FOUND")
+        if status == "EXPIRED":
+            raise error("FAILED_PRECONDITION", "RESERVATION_EXPIRED", order_id=order_id)
+        if status not in ("HELD", "COMMITTED"):
+            raise error("FAILED_PRECONDITION", "INVALID_TRANSITION")
+        self.w.reservations[order_id] = "COMMITTED"
+        self.w._leave("inventory.commit")
+
     async def release(self, request_id: str, order_id: str, reason: str) -> None:
         await self.w._enter("inventory.release", request_id, order_id, reason)
-        self.w.reservations[order_id] = "RELEASED"
+        if self.w.reservations.get(order_id) != "EXPIRED":
+            self.w.reservations[order_id] = "RELEASED"
         self.w._leave("inventory.release")
 
 

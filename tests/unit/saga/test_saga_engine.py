@@ -23,6 +23,7 @@ STEPS = [
     "reserve_stock",
     "authorize_payment",
     "capture_payment",
+    "commit_reservation",
     "mark_paid",
 ]
 COMPENSABLE = {"create_order", "reserve_stock", "authorize_payment", "capture_payment"}
@@ -33,6 +34,7 @@ METHOD_OF_STEP = {
     "reserve_stock": "inventory.reserve",
     "authorize_payment": "payments.authorize",
     "capture_payment": "payments.capture",
+    "commit_reservation": "inventory.commit",
     "mark_paid": "orders.mark_paid",
 }
 
@@ -48,7 +50,7 @@ async def test_happy_path_runs_every_step_once_in_order_with_derived_request_ids
     assert [(s.name, s.status, s.attempts) for s in stored.steps] == [(s, StepStatus.SUCCEEDED, 1) for s in STEPS]
     order_id = stored.data["order_id"]
     assert harness.world.orders[order_id] == "PAID"
-    assert harness.world.reservations[order_id] == "HELD"
+    assert harness.world.reservations[order_id] == "COMMITTED"
     payment = harness.world.payment_of(order_id)
     assert payment is not None and payment.status == PaymentStatus.CAPTURED
     assert stored.data["total_minor"] == 2 * 12_000 + 12_000 + 1_000
@@ -239,6 +241,35 @@ async def test_a_refused_mark_paid_refunds_the_capture_and_undoes_the_rest(harne
     assert harness.observer.compensations() == ["capture_payment", "authorize_payment", "reserve_stock", "create_order"]
 
 
+async def test_a_hold_that_expired_before_the_money_came_in_refunds_the_capture(harness: Harness) -> None:
+    harness.world.holds_expire = True
+
+    outcome, saga = await harness.start(place())
+
+    assert outcome is RunOutcome.ENDED
+    stored = await harness.persisted(saga.saga_id)
+    assert stored.state is SagaState.FAILED
+    assert stored.failed_step == "commit_reservation"
+    assert stored.failure is not None and stored.failure.reason == "RESERVATION_EXPIRED"
+    assert stored.step("mark_paid").status is StepStatus.PENDING
+    assert harness.observer.compensations() == ["capture_payment", "authorize_payment", "reserve_stock", "create_order"]
+    order_id = stored.data["order_id"]
+    payment = harness.world.payment_of(order_id)
+    assert payment is not None and payment.status == PaymentStatus.REFUNDED and payment.refunded == payment.captured
+    assert harness.world.orders[order_id] == "CANCELLED"
+    assert harness.world.count("orders.mark_paid") == 0
+
+
+async def test_a_refused_mark_paid_releases_the_committed_hold(harness: Harness) -> None:
+    harness.world.fail("orders.mark_paid", error("FAILED_PRECONDITION", "INVALID_TRANSITION"))
+
+    _, saga = await harness.start(place())
+
+    stored = await harness.persisted(saga.saga_id)
+    assert stored.step("commit_reservation").status is StepStatus.SUCCEEDED
+    assert harness.world.reservations[stored.data["order_id"]] == "RELEASED"
+
+
 async def test_a_payment_still_authorizing_defers_the_undo_until_it_settles(harness: Harness) -> None:
     harness.world.authorizing = True  # like tok_timeout: the provider never answers
 
@@ -322,7 +353,7 @@ async def test_resume_after_a_crash_at_any_write_of_a_successful_saga(
     assert len(world.orders) == 1 and len(world.payments) == 1 and len(world.reservations) == 1
     (order_id,) = world.orders
     assert world.orders[order_id] == "PAID"
-    assert world.reservations[order_id] == "HELD"
+    assert world.reservations[order_id] == "COMMITTED"
     assert {c.request_id for c in world.calls} == {f"{saga_id}:{s}" for s in STEPS}
     # Every call was on record before it was made.
     for step in STEPS:

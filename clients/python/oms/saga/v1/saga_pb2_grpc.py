@@ -83,7 +83,8 @@ class SagaServiceServicer:
 
     def PlaceOrder(self, request, context):
         """Places an order: upsert customer -> quote -> create order -> reserve stock -> authorize
-        payment -> capture payment -> mark the order paid. Answers once the saga has ended, or once
+        payment -> capture payment -> commit the reservation (the paid order's hold no longer expires)
+        -> mark the order paid. Answers once the saga has ended, or once
         its failure is final while an undo still waits for its participant (compensated "pending").
         Idempotent on request_id: one saga per request id however many times and however concurrently
         it is sent; every caller gets the outcome of that one saga (a duplicate waits for it, bounded
@@ -91,7 +92,8 @@ class SagaServiceServicer:
         Errors: INVALID_ARGUMENT (INVALID_ARGUMENT with field violations, e.g. lines[0].quantity;
         IDEMPOTENCY_KEY_REUSED on request_id when the key was used with different arguments);
         after compensation, the failing participant's status, e.g. FAILED_PRECONDITION
-        (INSUFFICIENT_STOCK with metadata sku, SKU_PAUSED, PRICE_BELOW_FLOOR, PAYMENT_DECLINED),
+        (INSUFFICIENT_STOCK with metadata sku, SKU_PAUSED, PRICE_BELOW_FLOOR, PAYMENT_DECLINED,
+        RESERVATION_EXPIRED when the hold expired before the payment was captured),
         NOT_FOUND (SKU_NOT_PRICED), UNAVAILABLE (PROVIDER_UNAVAILABLE, or UNAVAILABLE when a
         participant stayed unreachable after the retries); ABORTED (SAGA_IN_PROGRESS, metadata
         saga_id) when the caller's deadline comes before the saga ends: retry with the same request_id
