@@ -255,9 +255,9 @@ class PeerChannels:
     """One channel per peer, opened once and shared by every saga (gRPC multiplexes calls on it)."""
 
     def __init__(self, addresses: dict[str, str], *, timeout_seconds: float) -> None:
-        # oms_client's channels also retry UNAVAILABLE a few times themselves (same request, so harmless);
-        # the engine's retries come on top of those and are the ones on record.
-        self._channels = {peer: connect(address) for peer, address in addresses.items()}
+        # Retrying is the engine's alone (its backoff, its budget, each repeat on record): a channel that
+        # retried UNAVAILABLE on its own would multiply the attempts and hide them.
+        self._channels = {peer: connect(address, retries=False) for peer, address in addresses.items()}
         self._timeout = timeout_seconds
 
     def client(self, peer: str) -> ServiceClient:
