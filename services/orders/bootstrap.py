@@ -68,7 +68,7 @@ def build(settings: Settings, infra: Infrastructure) -> ServiceDefinition:
         concurrency=settings.stock_sync_concurrency,
         reservation_ttl_seconds=settings.stock_reservation_ttl_seconds,
     )
-    inventory = InventoryLink(settings, settings.inventory_timeout_seconds)
+    inventory = InventoryLink(lambda: infra.peer_client("inventory", timeout=settings.inventory_timeout_seconds))
     stock_loop = StockLoop(
         StockReconciler(unit_of_work, inventory, utc_now, stock),
         settings.stock_sync_interval_seconds,
@@ -110,5 +110,4 @@ def build(settings: Settings, infra: Infrastructure) -> ServiceDefinition:
             FailedIngestRetrier(unit_of_work, ingest, settings.failed_ingest_retry_interval_seconds, 100).run,
             stock_loop.run,
         ],
-        on_stop=[inventory.close],
     )

@@ -3,7 +3,7 @@ told apart from its outages."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import grpc
 import oms_client
@@ -11,7 +11,6 @@ from oms.inventory.v1 import inventory_pb2
 
 from services.orders.application.stock_sync import InventoryUnavailable, StockRefused
 from shared.kernel.errors import InvalidArgument
-from shared.settings import ServiceSettings
 
 # Refusals that another try will not change; anything else (UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED,
 # RESOURCE_EXHAUSTED, INTERNAL) is tried again later.
@@ -63,28 +62,18 @@ class GrpcInventory:
 
 
 class InventoryLink:
-    """Connects to inventory on first use, at the address settings.peer_address("inventory") gives; until
-    one is configured there is no inventory (stock holds wait, nothing is lost)."""
+    """Connects to inventory on first use, through ``peer_client`` (the runtime's client of a peer, with this
+    service's credentials, at settings.peer_address("inventory")). Until an address is configured there is
+    no inventory: stock holds wait, nothing is lost."""
 
-    def __init__(self, settings: ServiceSettings, timeout_seconds: float) -> None:
-        self._settings = settings
-        self._timeout = timeout_seconds
-        self._channel: grpc.aio.Channel | None = None
+    def __init__(self, peer_client: Callable[[], oms_client.ServiceClient]) -> None:
+        self._peer_client = peer_client
         self._port: GrpcInventory | None = None
 
     def __call__(self) -> GrpcInventory | None:
         if self._port is None:
             try:
-                address = self._settings.peer_address("inventory")
+                self._port = GrpcInventory(self._peer_client())
             except InvalidArgument:
                 return None
-            self._channel = oms_client.connect(address)
-            client = oms_client.ServiceClient.for_service(self._channel, "inventory", timeout=self._timeout)
-            self._port = GrpcInventory(client)
         return self._port
-
-    async def close(self) -> None:
-        if self._channel is not None:
-            await self._channel.close()
-            self._channel = None
-            self._port = None
