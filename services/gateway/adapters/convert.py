@@ -269,6 +269,7 @@ def reservation(message: inventory_pb2.Reservation) -> s.Reservation:
         ],
         created_at=_time(message, "created_at"),
         expires_at=_time(message, "expires_at"),
+        committed_at=_time(message, "committed_at"),
         closed_at=_time(message, "closed_at"),
         release_reason=message.release_reason,
     )

@@ -317,7 +317,8 @@ class Reservation(BaseModel):
     status: ReservationStatus | None  # type: ignore[valid-type]
     lines: list[ReservationLine]
     created_at: datetime | None
-    expires_at: datetime | None
+    expires_at: datetime | None = Field(description="null once committed (a paid order's hold never expires).")
+    committed_at: datetime | None
     closed_at: datetime | None
     release_reason: str
 

@@ -1,8 +1,9 @@
 """Which roles may use which operation of the HTTP API, and the channel scope a token may carry.
 
-The services verify tokens themselves too; the gateway refuses early what no service would accept, so a
-web client gets a clear 403 instead of a half-run workflow. Roles are duties (shared.auth.ROLES):
-warehouse staff read orders but do not place, cancel or refund them.
+The services verify tokens themselves against their permission matrices (services/<ctx>/permissions.yaml);
+this table follows those matrices for the RPC each operation starts with, so a web client gets a clear 403
+before a multi-call operation begins. Roles are duties (shared.auth.ROLES): warehouse staff read orders but
+do not place, cancel or refund them; after-sales (customer_service) may not cancel an order.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ _EVERYONE = frozenset({"customer_service", "cs_supervisor", "warehouse", "financ
 _ORDER_DESK = frozenset({"customer_service", "cs_supervisor", "operations", "admin", "service"})
 
 ALLOWED_ROLES: Mapping[Operation, frozenset[str]] = {
-    Operation.READ_ORDERS: _EVERYONE,
-    Operation.CHECK_AVAILABILITY: _EVERYONE,
-    Operation.QUOTE: _ORDER_DESK | {"finance"},
-    Operation.PLACE_ORDER: _ORDER_DESK,
-    Operation.CANCEL_ORDER: _ORDER_DESK,
-    Operation.REQUEST_REFUND: _ORDER_DESK | {"finance"},
+    Operation.READ_ORDERS: _EVERYONE,  # orders GetOrder / ListOrders: any role
+    Operation.CHECK_AVAILABILITY: _EVERYONE,  # inventory GetAvailability: any role
+    Operation.QUOTE: _EVERYONE,  # pricing Quote: any role
+    Operation.PLACE_ORDER: _ORDER_DESK,  # saga PlaceOrder
+    Operation.CANCEL_ORDER: _ORDER_DESK - {"customer_service"},  # saga CancelOrder
+    Operation.REQUEST_REFUND: _ORDER_DESK | {"finance"},  # refunds RequestRefund
 }
 
 

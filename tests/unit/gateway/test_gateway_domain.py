@@ -261,6 +261,12 @@ def test_warehouse_staff_read_orders_but_do_not_place_cancel_or_refund_them() ->
         assert refused.value.metadata == {"role": "warehouse", "operation": operation.value}
 
 
+def test_after_sales_may_not_cancel_an_order_but_a_supervisor_may() -> None:
+    authorize(Operation.CANCEL_ORDER, "cs_supervisor")
+    with pytest.raises(PermissionDenied):
+        authorize(Operation.CANCEL_ORDER, "customer_service")
+
+
 def test_a_channel_scope_limits_the_channels_and_an_empty_one_does_not() -> None:
     check_channel("tmall", ())
     check_channel("tmall", ("TMALL", "jd"))

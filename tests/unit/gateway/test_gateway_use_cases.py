@@ -19,6 +19,7 @@ from tests.support import eventually
 from tests.unit.gateway.gateway_fakes import World, a_payment, cny, fake_upstreams
 
 AGENT = Caller(subject="agent-7", role="customer_service", token="t")
+SUPERVISOR = Caller(subject="lead-2", role="cs_supervisor", token="t")
 TMALL_ONLY = Caller(subject="shop-tmall", role="customer_service", token="t", channels=("tmall",))
 
 
@@ -201,7 +202,7 @@ async def test_cancelling_runs_the_cancellation_saga_under_the_key(world: World)
     order = world.add_order()
     key = new_id()
 
-    saga = await use_cases.cancel_order(order.order_id, "buyer changed mind", key, AGENT, fake_upstreams(world))
+    saga = await use_cases.cancel_order(order.order_id, "buyer changed mind", key, SUPERVISOR, fake_upstreams(world))
 
     assert saga.kind == saga_pb2.SAGA_KIND_CANCEL_ORDER
     [sent] = world.called("cancel_order")
