@@ -335,7 +335,7 @@ class SqlChannelRepository:
             text(
                 """
                 UPDATE channels SET pull_lease_until = :lease,
-                       next_pull_at = :now + make_interval(secs => interval_seconds)
+                       next_pull_at = CAST(:now AS timestamptz) + make_interval(secs => interval_seconds)
                 WHERE pull_enabled AND endpoint_url <> '' AND state = 'ACTIVE' AND next_pull_at <= :now
                   AND (pull_lease_until IS NULL OR pull_lease_until < :now)
                 RETURNING channel, platform, endpoint_url, page_size, cursor, pull_since, interval_seconds
@@ -377,8 +377,8 @@ class SqlChannelRepository:
                 UPDATE channels SET stalled_since = :now
                 WHERE stalled_since IS NULL AND state = 'ACTIVE'
                   AND (pull_enabled OR webhook_secret IS NOT NULL OR last_sync_at IS NOT NULL)
-                  AND COALESCE(last_sync_at, watch_from)
-                      < :now - make_interval(secs => interval_seconds + CAST(:grace AS double precision))
+                  AND COALESCE(last_sync_at, watch_from) < CAST(:now AS timestamptz)
+                      - make_interval(secs => interval_seconds + CAST(:grace AS double precision))
                 RETURNING channel, last_sync_at, interval_seconds, last_error
                 """
             ),
@@ -533,7 +533,7 @@ class SqlIngestRepository:
                     attempts = f.attempts + :retried,
                     occurrences = f.occurrences + 1 - :retried,
                     next_retry_at = CASE WHEN f.attempts + :retried >= :max_attempts THEN NULL
-                        ELSE :now + make_interval(secs => LEAST(CAST(:cap AS double precision),
+                        ELSE CAST(:now AS timestamptz) + make_interval(secs => LEAST(CAST(:cap AS double precision),
                                                          :base * power(2, LEAST(f.attempts + :retried - 1, 30))))
                         END
                 RETURNING f.failed_ingest_id, f.payload_sha256, (f.xmax = 0) AS inserted
