@@ -24,6 +24,8 @@ from shared.settings import ServiceSettings
 from tests.harness import running_service
 
 UnitOfWorkFactory = Callable[[], InventoryUnitOfWork]
+# Without auth_required a call acts as the role it declares (shared.grpc.auth).
+ADMIN = (("x-oms-subject", "inventory-tests"), ("x-oms-role", "admin"))
 
 
 @dataclass
@@ -35,6 +37,12 @@ class Inventory:
     redis: Redis
     stream: str
     prefix: str
+    channel: Any
+
+    def acting_as(self, role: str) -> Any:
+        """A client that calls as ``role`` instead of admin."""
+        caller = (("x-oms-subject", f"{role}-tests"), ("x-oms-role", role))
+        return oms_client.ServiceClient.for_service(self.channel, "inventory", timeout=30, metadata=caller)
 
     async def warehouse(self, provinces: tuple[str, ...] = ()) -> str:
         code = "WH-" + new_id()[-12:]
@@ -137,11 +145,13 @@ async def inventory(database_url: str, redis_url: str, stream_prefix: str) -> As
     redis = Redis.from_url(redis_url)
     async with running_service(settings, build) as channel:
         yield Inventory(
-            client=oms_client.ServiceClient.for_service(channel, "inventory", timeout=30),
+            # An admin may call every RPC (services/inventory/permissions.yaml); role tests pass their own.
+            client=oms_client.ServiceClient.for_service(channel, "inventory", timeout=30, metadata=ADMIN),
             engine=engine,
             redis=redis,
             stream=settings.stream_name("inventory"),
             prefix=stream_prefix,
+            channel=channel,
         )
     await redis.aclose()
     await engine.dispose()

@@ -150,3 +150,20 @@ async def test_bad_commit_requests_name_the_field(inventory: Inventory, fields: 
     refused = await commit_refused(inventory, order_id, **fields)
     assert refused.code == grpc.StatusCode.INVALID_ARGUMENT
     assert [v.field for v in refused.violations] == [field]
+
+
+async def test_the_saga_commits_and_a_warehouse_may_not(inventory: Inventory):
+    warehouse = await inventory.warehouse()
+    item = sku("ROLE")
+    await inventory.receive(warehouse, item, 1)
+    order = new_id()
+    await inventory.acting_as("service").Reserve(
+        pb.ReserveRequest(request_id=new_id(), order_id=order, lines=[pb.ReserveLine(sku=item, quantity=1)])
+    )
+
+    with pytest.raises(oms_client.OmsRpcError) as refused:
+        await inventory.acting_as("warehouse").Commit(pb.CommitRequest(request_id=new_id(), order_id=order))
+    committed = await inventory.acting_as("service").Commit(pb.CommitRequest(request_id=new_id(), order_id=order))
+
+    assert (refused.value.code, refused.value.reason) == (grpc.StatusCode.PERMISSION_DENIED, "ROLE_NOT_ALLOWED")
+    assert committed.reservation.status == pb.RESERVATION_STATUS_COMMITTED
