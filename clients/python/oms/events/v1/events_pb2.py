@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from oms.common.v1 import common_pb2 as oms_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aoms/events/v1/events.proto\x12\roms.events.v1\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aoms/common/v1/common.proto\"\xaf\x02\n\rEventEnvelope\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0btraceparent\x18\x05 \x01(\t\x12\x12\n\ntracestate\x18\x06 \x01(\t\x12\x12\n\nrequest_id\x18\x07 \x01(\t\x12\x16\n\x0e\x61ggregate_type\x18\x08 \x01(\t\x12\x14\n\x0c\x61ggregate_id\x18\t \x01(\t\x12%\n\x07payload\x18\n \x01(\x0b\x32\x14.google.protobuf.Any\x12#\n\x05\x61\x63tor\x18\x0b \x01(\x0b\x32\x14.oms.common.v1.Actor\x12\x0c\n\x04peer\x18\x0c \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aoms/events/v1/events.proto\x12\roms.events.v1\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aoms/common/v1/common.proto\"\xc0\x02\n\rEventEnvelope\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0btraceparent\x18\x05 \x01(\t\x12\x12\n\ntracestate\x18\x06 \x01(\t\x12\x12\n\nrequest_id\x18\x07 \x01(\t\x12\x16\n\x0e\x61ggregate_type\x18\x08 \x01(\t\x12\x14\n\x0c\x61ggregate_id\x18\t \x01(\t\x12%\n\x07payload\x18\n \x01(\x0b\x32\x14.google.protobuf.Any\x12#\n\x05\x61\x63tor\x18\x0b \x01(\x0b\x32\x14.oms.common.v1.Actor\x12\x0c\n\x04peer\x18\x0c \x01(\t\x12\x0f\n\x07\x62\x61ggage\x18\r \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,5 +35,5 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'oms.events.v1.events_pb2', 
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_EVENTENVELOPE']._serialized_start=134
-  _globals['_EVENTENVELOPE']._serialized_end=437
+  _globals['_EVENTENVELOPE']._serialized_end=454
 # @@protoc_insertion_point(module_scope)
