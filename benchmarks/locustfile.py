@@ -1,0 +1,185 @@
+"""A Locust version of ``oms load``'s scenarios, for those who prefer Locust's web UI and distributed workers.
+
+Locust is not a dependency of the project (install it yourself: ``pip install locust``); this file is not part
+of the test suite. It follows Locust's documented gRPC pattern (a User with an intercepted channel that fires
+``environment.events.request``, gevent-compatible gRPC). Run against a stack started with ``oms up``:
+
+    OMS_STATE_DIR=.oms locust -f benchmarks/locustfile.py --headless -u 200 -r 50 -t 60s
+
+Mind the difference: each Locust user waits for its answer before its next task (a closed loop), so when the
+suite slows down Locust sends less and its latency figures look better than the truth. ``constant_throughput``
+keeps each user's pace while answers are quick, but only ``oms load`` (arrivals on the clock, latency from the
+scheduled time) gives figures to compare with the targets, and only it runs the correctness checks.
+
+Scenario weights come from OMS_LOAD_MIX (same syntax as ``oms load --mix``); the flash sale's units from
+OMS_LOAD_FLASH_UNITS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import secrets
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import grpc
+import grpc.experimental.gevent as grpc_gevent
+from locust import User, between, constant_throughput, events, task  # type: ignore[import-not-found]
+from oms.inventory.v1 import inventory_pb2, inventory_pb2_grpc
+from oms.pricing.v1 import pricing_pb2, pricing_pb2_grpc
+from oms.saga.v1 import saga_pb2, saga_pb2_grpc
+
+from shared.embedded import default_state_dir
+from shared.kernel.ids import new_id
+from tools.load.catalogue import Catalogue, run_skus
+from tools.load.config import DEFAULT_MIX, parse_mix
+from tools.load.scenarios import CANCEL_REASON, place_request
+from tools.load.target import addresses_from_state
+from tools.oms.demo import CATALOGUE, LIMITED_SKU, money
+
+grpc_gevent.init_gevent()  # gRPC's sync API must cooperate with Locust's gevent workers
+
+MIX = parse_mix(os.environ.get("OMS_LOAD_MIX", DEFAULT_MIX))
+FLASH_UNITS = int(os.environ.get("OMS_LOAD_FLASH_UNITS", "1000"))
+RUN_ID = os.environ.get("OMS_LOAD_RUN_ID") or secrets.token_hex(4)
+STOCK = 1_000_000
+
+_catalogue: Catalogue | None = None
+_placed: list[str] = []  # orders a later cancellation may take (gevent: one thread, no lock needed for append)
+_numbers = iter(range(10**9))
+_numbers_lock = threading.Lock()
+
+
+def addresses() -> dict[str, str]:
+    return addresses_from_state(Path(os.environ.get("OMS_STATE_DIR") or default_state_dir()))
+
+
+def seed(found: dict[str, str]) -> Catalogue:
+    """The run's SKUs, priced and stocked, as ``oms load`` seeds them (sync stubs: Locust runs on gevent)."""
+    regular, hot = run_skus(RUN_ID)
+    demo = [value for sku, value in CATALOGUE.items() if sku != LIMITED_SKU]
+    prices = {sku: demo[i] for i, sku in enumerate(regular)} | {hot: CATALOGUE[LIMITED_SKU]}
+    with grpc.insecure_channel(found["pricing"]) as channel:
+        pricing_pb2_grpc.PricingServiceStub(channel).SetPrices(
+            pricing_pb2.SetPricesRequest(
+                request_id=f"locust-{RUN_ID}-prices",
+                prices=[
+                    pricing_pb2.SkuPrice(sku=sku, unit_price=money(p), cost=money(c), floor=money(f))
+                    for sku, (p, c, f) in prices.items()
+                ],
+            ),
+            timeout=10,
+        )
+    with grpc.insecure_channel(found["inventory"]) as channel:
+        inventory = inventory_pb2_grpc.InventoryServiceStub(channel)
+        warehouse = inventory.UpsertWarehouse(
+            inventory_pb2.UpsertWarehouseRequest(
+                request_id=f"locust-{RUN_ID}-warehouse", code=f"LOCUST-{RUN_ID}", name=f"locust {RUN_ID}"
+            ),
+            timeout=10,
+        ).warehouse
+        for sku in (*regular, hot):
+            inventory.ReceiveStock(
+                inventory_pb2.ReceiveStockRequest(
+                    request_id=f"locust-{RUN_ID}-stock-{sku}",
+                    warehouse_id=warehouse.warehouse_id,
+                    sku=sku,
+                    quantity=FLASH_UNITS if sku == hot else STOCK,
+                    reference=f"locust {RUN_ID}",
+                ),
+                timeout=10,
+            )
+    return Catalogue(RUN_ID, warehouse.warehouse_id, tuple(regular), hot, {s: p for s, (p, _, _) in prices.items()})
+
+
+@events.test_start.add_listener
+def on_test_start(environment: Any, **_: Any) -> None:
+    global _catalogue
+    _catalogue = seed(addresses())
+
+
+def next_number() -> int:
+    with _numbers_lock:
+        return next(_numbers)
+
+
+class LocustInterceptor(grpc.UnaryUnaryClientInterceptor):
+    """Reports every call to Locust: its time, and its failure with the suite's stable reason when it has one."""
+
+    def __init__(self, environment: Any) -> None:
+        self.environment = environment
+
+    def intercept_unary_unary(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
+        started = time.perf_counter()
+        exception = None
+        response = continuation(client_call_details, request)
+        try:
+            response.result()
+        except grpc.RpcError as error:
+            exception = error
+        self.environment.events.request.fire(
+            request_type="grpc",
+            name=client_call_details.method.rsplit("/", 1)[-1],
+            response_time=(time.perf_counter() - started) * 1000,
+            response_length=0,
+            exception=exception,
+            context={},
+        )
+        return response
+
+
+class OrderingUser(User):
+    """A buyer at the own site: places orders (some retried, some with a declining card, some in the flash
+    sale) and cancels orders placed earlier."""
+
+    wait_time = constant_throughput(1.0) if os.environ.get("OMS_LOAD_PACED", "1") == "1" else between(0.5, 1.5)
+
+    def __init__(self, environment: Any) -> None:
+        super().__init__(environment)
+        saga_address = self.host or addresses()["saga"]
+        channel = grpc.intercept_channel(grpc.insecure_channel(saga_address), LocustInterceptor(environment))
+        self.saga = saga_pb2_grpc.SagaServiceStub(channel)
+        self.rng = random.Random()
+
+    def _place(self, *, token: str = "tok_ok", hot: bool = False, copies: int = 1) -> None:
+        assert _catalogue is not None, "the catalogue is seeded at test start"
+        request = place_request(_catalogue, next_number(), self.rng, token=token, hot=hot)
+        for _ in range(copies):
+            try:
+                reply = self.saga.PlaceOrder(request, timeout=30)
+            except grpc.RpcError:
+                continue  # reported by the interceptor
+            if not hot and reply.order_id not in _placed:
+                _placed.append(reply.order_id)
+
+    @task(round(MIX.weight("place")))
+    def place(self) -> None:
+        self._place()
+
+    @task(round(MIX.weight("retry")))
+    def retry(self) -> None:
+        self._place(copies=3)
+
+    @task(round(MIX.weight("decline")))
+    def decline(self) -> None:
+        self._place(token="tok_decline")
+
+    @task(round(MIX.weight("flash")))
+    def flash(self) -> None:
+        self._place(hot=True)
+
+    @task(round(MIX.weight("cancel")))
+    def cancel(self) -> None:
+        if not _placed:
+            self._place()
+            return
+        order_id = _placed.pop(self.rng.randrange(len(_placed)))
+        with contextlib.suppress(grpc.RpcError):  # reported by the interceptor
+            self.saga.CancelOrder(
+                saga_pb2.CancelOrderRequest(request_id=new_id(), order_id=order_id, reason=CANCEL_REASON),
+                timeout=30,
+            )
