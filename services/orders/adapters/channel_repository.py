@@ -495,9 +495,10 @@ class SqlIngestRepository:
                 text(
                     """
                     INSERT INTO stock_holds AS h (order_id, desired, applied, next_attempt_at, updated_at)
-                    SELECT id, 'RELEASED', 'NONE', :now, :now FROM unnest(CAST(:ids AS uuid[])) AS id ORDER BY id
-                    ON CONFLICT (order_id) DO UPDATE SET desired = 'RELEASED', updated_at = :now,
-                        next_attempt_at = CASE WHEN h.applied = 'RELEASED' THEN NULL ELSE :now END
+                    SELECT id, 'RELEASED', 'NONE', CAST(:now AS timestamptz), CAST(:now AS timestamptz)
+                    FROM unnest(CAST(:ids AS uuid[])) AS id ORDER BY id
+                    ON CONFLICT (order_id) DO UPDATE SET desired = 'RELEASED', updated_at = CAST(:now AS timestamptz),
+                        next_attempt_at = CASE WHEN h.applied = 'RELEASED' THEN NULL ELSE CAST(:now AS timestamptz) END
                     """
                 ),
                 {"ids": sorted(release), "now": now},
@@ -668,12 +669,14 @@ class SqlIngestRepository:
         await self._session.execute(
             text(
                 """
-                UPDATE stock_holds SET applied = :applied, lease_until = NULL, attempts = 0, last_error = :error,
-                       reservation_id = CASE WHEN :reservation = '' THEN reservation_id ELSE :reservation END,
-                       updated_at = :now,
+                UPDATE stock_holds SET applied = CAST(:applied AS text), lease_until = NULL, attempts = 0,
+                       last_error = :error,
+                       reservation_id = COALESCE(NULLIF(CAST(:reservation AS text), ''), reservation_id),
+                       updated_at = CAST(:now AS timestamptz),
                        next_attempt_at = CASE
-                           WHEN desired = :applied OR (desired = 'HELD' AND :applied = 'REFUSED') THEN NULL
-                           ELSE :now END
+                           WHEN desired = CAST(:applied AS text)
+                                OR (desired = 'HELD' AND CAST(:applied AS text) = 'REFUSED') THEN NULL
+                           ELSE CAST(:now AS timestamptz) END
                 WHERE order_id = :order_id
                 """
             ),
