@@ -9,7 +9,6 @@ from google.protobuf import any_pb2, message
 from google.protobuf.timestamp_pb2 import Timestamp
 from oms.common.v1 import common_pb2
 from oms.events.v1 import events_pb2
-from opentelemetry import propagate
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -19,6 +18,7 @@ from shared.kernel.errors import Aborted, FieldViolation, InvalidArgument
 from shared.kernel.ids import new_id
 from shared.settings import ServiceSettings
 from shared.tables import idempotency_keys
+from shared.telemetry.events import trace_headers
 
 R = TypeVar("R")
 
@@ -55,9 +55,8 @@ def utc_now() -> datetime:
 def envelope_for(
     event: message.Message, *, source: str, aggregate_type: str, aggregate_id: str, now: datetime
 ) -> events_pb2.EventEnvelope:
-    """Wrap an integration event with its id, type, time, trace context and request id."""
-    carrier: dict[str, str] = {}
-    propagate.inject(carrier)
+    """Wrap an integration event with its id, type, time, trace context (and baggage) and request id."""
+    carrier = trace_headers()
     payload = any_pb2.Any()
     payload.Pack(event)
     occurred_at = Timestamp()
@@ -70,6 +69,7 @@ def envelope_for(
         occurred_at=occurred_at,
         traceparent=carrier.get("traceparent", ""),
         tracestate=carrier.get("tracestate", ""),
+        baggage=carrier.get("baggage", ""),
         request_id=call.request_id,
         aggregate_type=aggregate_type,
         aggregate_id=aggregate_id,

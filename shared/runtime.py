@@ -25,6 +25,7 @@ from shared.auth import Principal, TokenAuthority
 from shared.db import UnitOfWork, create_engine, session_factory
 from shared.grpc.server import ServiceDefinition, build_server, set_serving
 from shared.messaging import OutboxRelay
+from shared.metrics import watch_event_loop, watch_pool
 from shared.migrations import migrate
 from shared.settings import ServiceSettings
 from shared.telemetry import configure_telemetry
@@ -98,7 +99,8 @@ async def serve(
     server, port, health_servicer = build_server(settings, definition)
     names = [s.name for s in definition.services]
     tasks: list[asyncio.Task[None]] = []
-    background = list(definition.background)
+    background = [*definition.background, watch_event_loop]
+    watch_pool(infrastructure.engine.pool.checkedout, infrastructure.engine.pool.checkedin)
     if settings.relay_enabled:
         background.append(infrastructure.outbox_relay().run)
     try:

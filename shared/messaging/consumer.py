@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from oms.events.v1 import events_pb2
-from opentelemetry import propagate, trace
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 from sqlalchemy import text
@@ -16,9 +16,10 @@ from sqlalchemy import text
 from shared.aio import wait_any
 from shared.db import UnitOfWork
 from shared.messaging.relay import ENVELOPE_FIELD
+from shared.metrics import EVENT_DELIVERY, EVENTS_CONSUMED
+from shared.telemetry.events import consuming
 
 log = logging.getLogger(__name__)
-tracer = trace.get_tracer(__name__)
 
 Handler = Callable[[events_pb2.EventEnvelope, Any], Awaitable[None]]
 
@@ -65,13 +66,8 @@ class StreamConsumer:
     async def handle_entry(self, stream: str, entry_id: bytes | str, fields: dict[bytes, bytes]) -> None:
         """Apply one stream entry at most once, then acknowledge it."""
         envelope = events_pb2.EventEnvelope.FromString(fields[ENVELOPE_FIELD])
-        parent = propagate.extract({"traceparent": envelope.traceparent, "tracestate": envelope.tracestate})
-        link = trace.Link(trace.get_current_span(parent).get_span_context())
-        with tracer.start_as_current_span(
-            f"consume {envelope.type}", kind=trace.SpanKind.CONSUMER, links=[link]
-        ) as span:
-            span.set_attribute("messaging.destination.name", stream)
-            span.set_attribute("messaging.message.id", envelope.id)
+        # A new trace linked to the emitting transaction, with its baggage (the order's tags).
+        with consuming(envelope, stream=stream, group=self._group):
             async with self._unit_of_work() as uow:
                 fresh = await uow.session.execute(
                     text(
@@ -80,10 +76,16 @@ class StreamConsumer:
                     ),
                     {"c": self._group, "e": envelope.id},
                 )
-                if fresh.first() is not None:
+                handled = fresh.first() is not None
+                if handled:
                     await self._handler(envelope, uow)
                 await uow.commit()
-        await self._redis.xack(stream, self._group, entry_id)
+            await self._redis.xack(stream, self._group, entry_id)
+        EVENTS_CONSUMED.labels(self._group, "handled" if handled else "duplicate").inc()
+        if handled and envelope.HasField("occurred_at"):
+            EVENT_DELIVERY.labels(self._group).observe(
+                max(0.0, time.time() - envelope.occurred_at.ToMicroseconds() / 1e6)
+            )
 
     async def poll_once(self) -> int:
         """Read and handle one batch of new entries; returns how many were handled."""
@@ -130,6 +132,7 @@ class StreamConsumer:
 
     async def _dead_letter(self, stream: str, entry_id: bytes, fields: dict[bytes, bytes]) -> None:
         log.error("event %s on %s failed too often; moved to %s.dead", entry_id, stream, stream)
+        EVENTS_CONSUMED.labels(self._group, "dead_lettered").inc()
         await self._redis.xadd(f"{stream}.dead", fields)
         await self._redis.xack(stream, self._group, entry_id)
 
@@ -139,6 +142,7 @@ class StreamConsumer:
         except asyncio.CancelledError:
             raise
         except Exception:
+            EVENTS_CONSUMED.labels(self._group, "failed").inc()
             log.exception("handling event %s on %s failed; it stays pending for a retry", entry_id, stream)
             return False
         return True

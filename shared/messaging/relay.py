@@ -5,16 +5,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
 
 import asyncpg
+from google.protobuf.message import DecodeError
+from oms.events.v1 import events_pb2
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.aio import wait_any
 from shared.db import OUTBOX_CHANNEL
+from shared.metrics import OUTBOX_OLDEST_AGE, OUTBOX_PUBLISH_ERRORS, OUTBOX_PUBLISHED
+from shared.telemetry.events import record_publication
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +60,15 @@ class OutboxRelay:
             rows = (
                 await connection.execute(
                     text(
-                        "SELECT id, stream, envelope FROM outbox WHERE published_at IS NULL"
+                        "SELECT id, stream, envelope, extract(epoch FROM clock_timestamp() - created_at) AS age"
+                        " FROM outbox WHERE published_at IS NULL"
                         " ORDER BY position LIMIT :n FOR UPDATE SKIP LOCKED"
                     ),
                     {"n": self._batch_size},
                 )
             ).all()
+            # The outbox lag as the relay sees it: rows locked by another relay are that relay's to measure.
+            OUTBOX_OLDEST_AGE.set(max((float(row.age) for row in rows), default=0.0))
             if not rows:
                 return 0
             pipeline = self._redis.pipeline(transaction=False)
@@ -69,11 +80,27 @@ class OutboxRelay:
                     approximate=True,
                 )
             await pipeline.execute()
+            published_ns = time.time_ns()
             await connection.execute(
                 text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)"),
                 {"ids": [row.id for row in rows]},
             )
+        self._observe(rows, published_ns)
         return len(rows)
+
+    def _observe(self, rows: Sequence[Row[Any]], published_ns: int) -> None:
+        """Metrics and one publish span per event (in the trace of the transaction that emitted it)."""
+        for stream, count in Counter(row.stream for row in rows).items():
+            OUTBOX_PUBLISHED.labels(stream).inc(count)
+        if len(rows) < self._batch_size:
+            OUTBOX_OLDEST_AGE.set(0.0)
+        envelopes = []
+        for row in rows:
+            try:
+                envelopes.append((row.stream, events_pb2.EventEnvelope.FromString(row.envelope)))
+            except DecodeError:
+                log.warning("outbox row %s holds no readable envelope; published without a span", row.id)
+        record_publication(envelopes, published_ns=published_ns)
 
     async def prune(self) -> None:
         """Forget rows published long ago (the stream and the consumers have them)."""
@@ -92,6 +119,7 @@ class OutboxRelay:
                 try:
                     published = await self.publish_batch()
                 except (OSError, asyncpg.PostgresError, DBAPIError, RedisError) as error:
+                    OUTBOX_PUBLISH_ERRORS.inc()
                     log.warning("outbox relay: %s; retrying in %.1fs", error, self._poll_interval)
                     await wait_any(stop, timeout=self._poll_interval)
                     continue
