@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, select, text
+from sqlalchemy import and_, select, text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +19,7 @@ from services.inventory.adapters.tables import (
     stock_movements,
     warehouses,
 )
-from services.inventory.application.ports import BreakerState, ReservationSnapshot, SkuTotals
+from services.inventory.application.ports import BreakerState, HoldOutcome, ReservationSnapshot, SkuTotals
 from services.inventory.domain.model import (
     Movement,
     MovementType,
@@ -76,6 +76,7 @@ def _snapshot(rows: Sequence[Row[Any]]) -> ReservationSnapshot:
         levels=tuple(_level(row) for row in rows),
         warehouses=found,
         paused=frozenset(row.sku for row in rows if row.paused),
+        pressure_high=frozenset(row.sku for row in rows if row.pressure_high),
     )
 
 
@@ -232,6 +233,74 @@ RETURNING *
 """
 )
 
+# The columns a reservation's allocation needs: every warehouse row of the SKUs, the warehouse, and the
+# SKU's controls (paused, pressure flag).
+_RESERVATION_ROWS = """
+SELECT s.warehouse_id, s.sku, s.on_hand, s.reserved, s.safety_stock, s.updated_at,
+       w.code, w.name, w.provinces, w.disabled, w.created_at, w.updated_at AS w_updated_at,
+       coalesce(c.paused, false) AS paused, coalesce(c.pressure_high, false) AS pressure_high
+FROM stock_items s JOIN warehouses w ON w.id = s.warehouse_id LEFT JOIN sku_controls c ON c.sku = s.sku
+WHERE s.sku = ANY(CAST(:skus AS text[]))
+"""
+
+_SNAPSHOT = text(_RESERVATION_ROWS + "ORDER BY s.sku, s.warehouse_id")
+
+# Claims the order and, only when this statement claimed it, locks every warehouse row of the SKUs in
+# (sku, warehouse) order: two reservations touching the same SKUs queue up instead of deadlocking, and the
+# choice of warehouse sees settled numbers. ON CONFLICT waits for a concurrent claim of the same order to
+# commit or roll back, so exactly one Reserve per order goes on to take stock, and a repeat locks nothing.
+_CLAIM_AND_LOCK = text(
+    """
+WITH claimed AS (
+  INSERT INTO reservations (id, order_id, status, created_at, expires_at, closed_at, release_reason, request_id)
+  VALUES (:id, :order_id, :status, :created_at, :expires_at, NULL, '', :request_id)
+  ON CONFLICT (order_id) DO NOTHING RETURNING id
+)"""
+    + _RESERVATION_ROWS
+    + "AND EXISTS (SELECT 1 FROM claimed) ORDER BY s.sku, s.warehouse_id FOR NO KEY UPDATE OF s"
+)
+
+# Holds a claimed reservation's stock in one round trip: the guarded updates (a new hold stays within
+# available; each line is its own stock row, lines being one per SKU), the ledger rows with the state each
+# update left, the reservation's lines, the pressure flags that change (only where they differ, so of
+# two transactions seeing the same rise one announces it), and the answer under the request's idempotency
+# key, which UnitOfWork.replay claimed in this transaction (what UnitOfWork.remember would write, folded
+# in to spare Reserve a round trip).
+_HOLD = text(
+    """
+WITH d AS (
+  SELECT * FROM unnest(
+    CAST(:ids AS uuid[]), CAST(:warehouse_ids AS uuid[]), CAST(:skus AS text[]), CAST(:quantities AS bigint[])
+  ) AS d(id, warehouse_id, sku, quantity)
+), upd AS (
+  UPDATE stock_items s SET reserved = s.reserved + d.quantity, updated_at = :now
+  FROM d
+  WHERE s.warehouse_id = d.warehouse_id AND s.sku = d.sku AND s.on_hand - s.reserved - s.safety_stock >= d.quantity
+  RETURNING s.warehouse_id, s.sku, s.on_hand, s.reserved, s.safety_stock
+), ledger AS (
+  INSERT INTO stock_movements (id, warehouse_id, sku, type, on_hand_delta, reserved_delta, on_hand_after,
+                               reserved_after, safety_stock_after, reason, reference, order_id, reservation_id,
+                               request_id, occurred_at)
+  SELECT d.id, d.warehouse_id, d.sku, :type, 0, d.quantity, upd.on_hand, upd.reserved, upd.safety_stock, '', '',
+         CAST(:order_id AS uuid), CAST(:reservation_id AS uuid), :request_id, :now
+  FROM d JOIN upd ON upd.warehouse_id = d.warehouse_id AND upd.sku = d.sku
+  RETURNING 1
+), lines AS (
+  INSERT INTO reservation_lines (reservation_id, sku, warehouse_id, quantity)
+  SELECT CAST(:reservation_id AS uuid), d.sku, d.warehouse_id, d.quantity FROM d
+), flags AS (
+  UPDATE sku_controls c SET pressure_high = f.high, updated_at = :now
+  FROM unnest(CAST(:flag_skus AS text[]), CAST(:flag_highs AS boolean[])) AS f(sku, high)
+  WHERE c.sku = f.sku AND c.pressure_high <> f.high
+  RETURNING c.sku
+), remembered AS (
+  UPDATE idempotency_keys SET result = :result WHERE request_id = :request_id RETURNING 1
+)
+SELECT (SELECT count(*) FROM ledger) AS applied, ARRAY(SELECT sku FROM flags) AS flipped,
+       EXISTS (SELECT 1 FROM remembered) AS remembered
+"""
+)
+
 # Available stock of enabled warehouses, the quantity a new reservation could take.
 _AVAILABLE = "CASE WHEN w.disabled THEN 0 ELSE greatest(s.on_hand - s.reserved - s.safety_stock, 0) END"
 
@@ -240,29 +309,8 @@ class SqlStock:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def lock_for_reservation(self, skus: Sequence[str]) -> ReservationSnapshot:
-        # Every warehouse row of the SKUs, locked in (sku, warehouse) order: two reservations touching the
-        # same SKUs queue up instead of deadlocking, and the choice of warehouse sees settled numbers.
-        return await self._reservation_rows(skus, " FOR NO KEY UPDATE OF s")
-
     async def snapshot(self, skus: Sequence[str]) -> ReservationSnapshot:
-        return await self._reservation_rows(skus, "")
-
-    async def _reservation_rows(self, skus: Sequence[str], locking: str) -> ReservationSnapshot:
-        rows = (
-            await self._session.execute(
-                text(
-                    "SELECT s.warehouse_id, s.sku, s.on_hand, s.reserved, s.safety_stock, s.updated_at,"
-                    " w.code, w.name, w.provinces, w.disabled, w.created_at, w.updated_at AS w_updated_at,"
-                    " coalesce(c.paused, false) AS paused"
-                    " FROM stock_items s JOIN warehouses w ON w.id = s.warehouse_id"
-                    " LEFT JOIN sku_controls c ON c.sku = s.sku"
-                    " WHERE s.sku = ANY(CAST(:skus AS text[]))"
-                    " ORDER BY s.sku, s.warehouse_id" + locking
-                ),
-                {"skus": list(skus)},
-            )
-        ).all()
+        rows = (await self._session.execute(_SNAPSHOT, {"skus": list(skus)})).all()
         return _snapshot(rows)
 
     async def lock(self, warehouse_id: str, sku: str) -> StockLevel | None:
@@ -514,20 +562,63 @@ class SqlReservations:
         ).first()
         return row is not None
 
-    async def add_lines(self, reservation: Reservation) -> None:
-        if reservation.lines:
+    async def claim_and_lock(
+        self, reservation: Reservation, request_id: str, skus: Sequence[str]
+    ) -> ReservationSnapshot | None:
+        rows = (
             await self._session.execute(
-                insert(reservation_lines),
-                [
-                    {
-                        "reservation_id": reservation.reservation_id,
-                        "sku": line.sku,
-                        "warehouse_id": line.warehouse_id,
-                        "quantity": line.quantity,
-                    }
-                    for line in reservation.lines
-                ],
+                _CLAIM_AND_LOCK,
+                {
+                    "id": reservation.reservation_id,
+                    "order_id": reservation.order_id,
+                    "status": reservation.status.value,
+                    "created_at": reservation.created_at,
+                    "expires_at": reservation.expires_at,
+                    "request_id": request_id,
+                    "skus": list(skus),
+                },
             )
+        ).all()
+        if rows:
+            return _snapshot(rows)
+        # No rows: either the order had a reservation, or none of the SKUs is stocked (rare; one more read).
+        claimed = await self._session.scalar(
+            select(reservations.c.id).where(
+                reservations.c.order_id == reservation.order_id, reservations.c.id == reservation.reservation_id
+            )
+        )
+        return _snapshot(()) if claimed is not None else None
+
+    async def hold(
+        self,
+        reservation: Reservation,
+        movement_ids: Sequence[str],
+        request_id: str,
+        now: datetime,
+        pressure: Mapping[str, bool],
+        result: str,
+    ) -> HoldOutcome:
+        flags = sorted(pressure)
+        row = (
+            await self._session.execute(
+                _HOLD,
+                {
+                    "ids": list(movement_ids),
+                    "warehouse_ids": [line.warehouse_id for line in reservation.lines],
+                    "skus": [line.sku for line in reservation.lines],
+                    "quantities": [line.quantity for line in reservation.lines],
+                    "type": MovementType.RESERVATION.value,
+                    "order_id": reservation.order_id,
+                    "reservation_id": reservation.reservation_id,
+                    "request_id": request_id,
+                    "now": now,
+                    "flag_skus": flags,
+                    "flag_highs": [pressure[sku] for sku in flags],
+                    "result": result,
+                },
+            )
+        ).one()
+        return HoldOutcome(applied=int(row.applied), flipped=frozenset(row.flipped), remembered=row.remembered)
 
     async def by_order(self, order_id: str) -> Reservation | None:
         rows = (

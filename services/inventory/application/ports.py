@@ -25,11 +25,25 @@ R = TypeVar("R")
 
 @dataclass(frozen=True)
 class ReservationSnapshot:
-    """The locked stock rows of the requested SKUs, their warehouses and which of the SKUs are paused."""
+    """The stock rows of the requested SKUs (every warehouse), their warehouses, which of the SKUs are
+    paused and which have their pressure flag up."""
 
     levels: tuple[StockLevel, ...]
     warehouses: Mapping[str, Warehouse]
     paused: frozenset[str]
+    pressure_high: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class HoldOutcome:
+    """What the statement that holds a reservation's stock did."""
+
+    # Stock rows whose guard held (a ledger row each); fewer than the lines means the stock moved.
+    applied: int
+    # SKUs whose pressure flag this statement changed (to the value it was asked for).
+    flipped: frozenset[str]
+    # Whether the answer was stored under the request id (False: no claim of it in this transaction).
+    remembered: bool
 
 
 @dataclass(frozen=True)
@@ -58,11 +72,8 @@ class WarehouseRepository(Protocol):
 
 
 class StockRepository(Protocol):
-    async def lock_for_reservation(self, skus: Sequence[str]) -> ReservationSnapshot:
-        """Lock every stock row of ``skus`` in (sku, warehouse) order and return them."""
-
     async def snapshot(self, skus: Sequence[str]) -> ReservationSnapshot:
-        """The rows :meth:`lock_for_reservation` returns, read without locks (for refusals only)."""
+        """Every stock row of ``skus``, read without locks (good for refusals only)."""
 
     async def lock(self, warehouse_id: str, sku: str) -> StockLevel | None: ...
 
@@ -122,7 +133,26 @@ class ReservationRepository(Protocol):
     async def claim(self, reservation: Reservation, request_id: str) -> bool:
         """Insert the reservation row unless the order has one; waits for a concurrent claim to finish."""
 
-    async def add_lines(self, reservation: Reservation) -> None: ...
+    async def claim_and_lock(
+        self, reservation: Reservation, request_id: str, skus: Sequence[str]
+    ) -> ReservationSnapshot | None:
+        """Claim the order for ``reservation`` (as :meth:`claim`) and, only if this call claimed it, lock
+        every stock row of ``skus`` in (sku, warehouse) order and return them; None when the order already
+        had a reservation. One round trip."""
+
+    async def hold(
+        self,
+        reservation: Reservation,
+        movement_ids: Sequence[str],
+        request_id: str,
+        now: datetime,
+        pressure: Mapping[str, bool],
+        result: str,
+    ) -> HoldOutcome:
+        """Hold the stock of a claimed reservation's lines by guarded updates (each within available),
+        write their ledger rows and the reservation's lines, set the pressure flags that should change to
+        the values given, and store ``result`` (the encoded answer) under ``request_id`` as
+        ``UnitOfWork.remember`` does. One round trip; the caller rolls back unless every line applied."""
 
     async def by_order(self, order_id: str) -> Reservation | None: ...
 

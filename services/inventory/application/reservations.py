@@ -17,7 +17,7 @@ from services.inventory.application.commands import (
     ReserveStock,
 )
 from services.inventory.application.ports import Dependencies, InventoryUnitOfWork, Marker, ReservationSnapshot
-from services.inventory.application.pressure import refresh_pressure
+from services.inventory.application.pressure import pressure_after_hold, refresh_pressure
 from services.inventory.domain import values
 from services.inventory.domain.allocation import AllocationRequest, allocate
 from services.inventory.domain.errors import (
@@ -41,6 +41,7 @@ from services.inventory.domain.model import (
     merge_lines,
     reservation_deltas,
 )
+from shared.kernel import codec
 from shared.kernel.errors import InvalidArgument
 from shared.kernel.ids import new_id
 
@@ -138,28 +139,52 @@ async def _admit(request: _Reservation, uow: InventoryUnitOfWork, deps: Dependen
 async def _reserve(
     cmd: ReserveStock, request: _Reservation, uow: InventoryUnitOfWork, deps: Dependencies
 ) -> ReserveResult:
+    """The database part of Reserve, lean on purpose (it is on the path of every order placed).
+
+    Besides the unit of work's own statements (the idempotency claim, the outbox row at commit) it is two
+    round trips: one claims the order and locks its stock rows, one holds the stock, writes the ledger,
+    the lines and the idempotent answer, and moves the pressure flags (computed here from the locked
+    rows, which are every warehouse's rows of the SKUs, so no read of totals is needed).
+    """
     async with uow:
         if (previous := await uow.replay(cmd, ReserveResult)) is not None:
             return previous
         now = deps.clock()
         reservation = Reservation(new_id(), request.order_id, ReservationStatus.HELD, (), now, now + request.ttl)
-        if not await uow.reservations.claim(reservation, cmd.request_id):
+        skus = [line.sku for line in request.allocation.lines]
+        snapshot = await uow.reservations.claim_and_lock(reservation, cmd.request_id, skus)
+        if snapshot is None:
             result = ReserveResult(await _existing(request.order_id, request.allocation.lines, uow), created=False)
+            await uow.remember(cmd, result)
         else:
-            skus = [line.sku for line in request.allocation.lines]
-            snapshot = await uow.stock.lock_for_reservation(skus)
-            lines = allocate(request.allocation, snapshot.levels, snapshot.warehouses, snapshot.paused)
-            reservation = replace(reservation, lines=lines)
-            deltas = reservation_deltas(reservation, MovementType.RESERVATION)
-            movements = await uow.stock.apply(deltas, [new_id() for _ in deltas], cmd.request_id, now, lock_first=False)
-            if len(movements) != len(deltas):
-                raise Contention(f"stock of order {request.order_id} changed under its locks")
-            await uow.reservations.add_lines(reservation)
-            uow.publish(StockReserved(reservation))
-            await refresh_pressure(uow, deps, skus)
-            result = ReserveResult(reservation, created=True)
-        await uow.remember(cmd, result)
+            result = await _hold(cmd, request, reservation, snapshot, uow, deps)
         await uow.commit()
+    return result
+
+
+async def _hold(
+    cmd: ReserveStock,
+    request: _Reservation,
+    claimed: Reservation,
+    snapshot: ReservationSnapshot,
+    uow: InventoryUnitOfWork,
+    deps: Dependencies,
+) -> ReserveResult:
+    """Allocate from the locked rows and hold the stock; the answer is remembered by the same statement."""
+    lines = allocate(request.allocation, snapshot.levels, snapshot.warehouses, snapshot.paused)
+    reservation = replace(claimed, lines=lines)
+    pressure = pressure_after_hold(snapshot, lines, deps.pressure)
+    result = ReserveResult(reservation, created=True)
+    movement_ids = [new_id() for _ in lines]
+    now = claimed.created_at
+    outcome = await uow.reservations.hold(
+        reservation, movement_ids, cmd.request_id, now, pressure.changes, codec.dumps(result)
+    )
+    if outcome.applied != len(lines):
+        raise Contention(f"stock of order {request.order_id} changed under its locks")
+    if not outcome.remembered:
+        raise RuntimeError(f"request {cmd.request_id} was not claimed in this transaction")
+    uow.publish(StockReserved(reservation), *pressure.alerts(outcome.flipped))
     return result
 
 
