@@ -13,7 +13,7 @@ from oms.inventory.v1 import inventory_pb2
 from oms.pricing.v1 import pricing_pb2
 
 from shared.kernel.ids import new_id
-from tools.oms.stack import Stack, StackConfig, drop_databases
+from tools.oms.stack import Stack, StackConfig, available_services, drop_databases
 
 # Short intervals so expiry and recovery happen within a test's patience; everything else is as shipped.
 E2E_ENV = {
@@ -30,8 +30,11 @@ class Suite:
     stack: Stack
     channels: dict[str, object]
 
-    def client(self, service: str, timeout: float = 30.0) -> oms_client.ServiceClient:
-        return oms_client.ServiceClient.for_service(self.channels[service], service, timeout=timeout)
+    def client(self, service: str, timeout: float = 30.0, role: str = "admin") -> oms_client.ServiceClient:
+        """A client of ``service`` calling with a token of ``role`` (the services enforce roles)."""
+        return oms_client.ServiceClient.for_service(
+            self.channels[service], service, timeout=timeout, metadata=self.stack.credentials(role, f"e2e-{role}")
+        )
 
     def reconnect(self, service: str) -> None:
         self.channels[service] = oms_client.connect(self.stack.services[service].grpc_address)
@@ -50,9 +53,16 @@ async def suite(test_servers, tmp_path_factory) -> AsyncIterator[Suite]:
         stream_prefix=prefix.rstrip("_"),
         extra_env=E2E_ENV,
         owner_command="pytest",
+        # The gateway serves HTTP without gRPC health, so the stack cannot tell when it is up; these tests
+        # call the services themselves.
+        services=tuple(s for s in available_services() if s.name != "gateway"),
     )
     stack = await Stack.start(config)
-    channels = {name: oms_client.connect(service.grpc_address) for name, service in stack.services.items()}
+    channels = {
+        name: oms_client.connect(service.grpc_address)
+        for name, service in stack.services.items()
+        if service.grpc_address
+    }
     try:
         yield Suite(stack, channels)
     finally:
@@ -60,6 +70,10 @@ async def suite(test_servers, tmp_path_factory) -> AsyncIterator[Suite]:
             await channel.close()
         await stack.stop()
         await drop_databases(test_servers.database_url, [s.database for s in stack.services.values()])
+
+
+# Setting prices and receiving stock are staff duties (the permission matrices): the setup acts as operations.
+OPERATOR = (("x-oms-subject", "e2e-operator"), ("x-oms-role", "operations"))
 
 
 def money(amount_minor: int) -> common_pb2.Money:
@@ -75,15 +89,18 @@ async def stock_sku(suite: Suite, *, units: int, price: int = 9_900, prefix: str
             prices=[
                 pricing_pb2.SkuPrice(sku=sku, unit_price=money(price), cost=money(price // 3), floor=money(price // 2))
             ],
-        )
+        ),
+        metadata=OPERATOR,
     )
     warehouse = await suite.client("inventory").UpsertWarehouse(
-        inventory_pb2.UpsertWarehouseRequest(request_id=new_id(), code=f"W{secrets.token_hex(3)}", name="测试仓")
+        inventory_pb2.UpsertWarehouseRequest(request_id=new_id(), code=f"W{secrets.token_hex(3)}", name="测试仓"),
+        metadata=OPERATOR,
     )
     await suite.client("inventory").ReceiveStock(
         inventory_pb2.ReceiveStockRequest(
             request_id=new_id(), warehouse_id=warehouse.warehouse.warehouse_id, sku=sku, quantity=units, reference="e2e"
-        )
+        ),
+        metadata=OPERATOR,
     )
     return sku
 

@@ -41,7 +41,7 @@ async def test_an_order_is_on_the_record_and_tampering_is_found(suite: Suite):
     assert all(e.request_id and e.hash and e.prev_hash for e in entries)
     address = suite.stack.services["audit"].grpc_address
     quiet = Console(file=io.StringIO())
-    assert await verify(address, chain="", console=quiet) == INTACT
+    assert await verify(address, chain="", console=quiet, credentials=suite.stack.credentials()) == INTACT
 
     engine = create_async_engine(suite.stack.services["audit"].database_url)
     try:
@@ -56,5 +56,13 @@ async def test_an_order_is_on_the_record_and_tampering_is_found(suite: Suite):
         await engine.dispose()
 
     report = io.StringIO()
-    assert await verify(address, chain=entries[0].chain, console=Console(file=report, width=200)) == BROKEN
+    assert (
+        await verify(
+            address,
+            chain=entries[0].chain,
+            console=Console(file=report, width=200),
+            credentials=suite.stack.credentials(),
+        )
+        == BROKEN
+    )
     assert f"#{entries[0].sequence}" in report.getvalue()

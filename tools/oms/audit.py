@@ -10,11 +10,11 @@ from rich.table import Table
 INTACT, BROKEN, FAILED = 0, 1, 2
 
 
-async def verify(address: str, *, chain: str, console: Console) -> int:
+async def verify(address: str, *, chain: str, console: Console, credentials: tuple[tuple[str, str], ...] = ()) -> int:
     """Verify ``chain`` (every chain when empty); print one row per chain; return the exit code."""
     channel = oms_client.connect(address)
     try:
-        audit = oms_client.ServiceClient.for_service(channel, "audit", timeout=300.0)
+        audit = oms_client.ServiceClient.for_service(channel, "audit", timeout=300.0, metadata=credentials)
         try:
             report = await audit.Verify(audit_pb2.VerifyRequest(chain=chain))
         except oms_client.OmsRpcError as error:

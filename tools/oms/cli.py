@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from shared.auth import Principal, TokenAuthority
 from shared.embedded import EmbeddedServerError, default_state_dir, redact_url
 from tools.oms import audit as audit_tools
 from tools.oms.demo import run_demo
@@ -24,6 +25,7 @@ from tools.oms.stack import (
     StackConfig,
     StackError,
     read_state,
+    signing_secret,
     stack_status,
     stop_recorded,
 )
@@ -100,12 +102,10 @@ def _print_failure(exc: Exception) -> None:
 def _print_stack(stack: Stack) -> None:
     if stack.services:
         table = Table(title="OMS stack", title_justify="left")
-        for column in ("service", "pid", "gRPC", "metrics", "database"):
+        for column in ("service", "pid", "address", "metrics", "database"):
             table.add_column(column, overflow="fold")
         for service in stack.services.values():
-            table.add_row(
-                service.name, str(service.pid), service.grpc_address, service.metrics_address, service.database
-            )
+            table.add_row(service.name, str(service.pid), service.address, service.metrics_address, service.database)
         console.print(table)
     servers = stack.servers
     postgres = servers.postgres if servers else None
@@ -284,6 +284,13 @@ def _service_address(state_dir: Path | None, service: str) -> str:
     return address
 
 
+def _operator_credentials(state_dir: Path | None, *, role: str) -> tuple[tuple[str, str], ...]:
+    """A token of ``role`` signed with the local stack's secret (only its owner can read the secret)."""
+    directory = (state_dir or default_state_dir()).resolve()
+    token = TokenAuthority(signing_secret(directory)).issue(Principal(subject="oms-cli", role=role))
+    return (("authorization", f"Bearer {token}"),)
+
+
 @audit_app.command("verify")
 def audit_verify(
     state_dir: StateDir = None,
@@ -292,7 +299,8 @@ def audit_verify(
 ) -> None:
     """Recompute the audit log's hash chains; exit 0 intact, 1 broken (the first broken link is named), 2 failed."""
     target = address or _service_address(state_dir, "audit")
-    raise typer.Exit(asyncio.run(audit_tools.verify(target, chain=chain, console=console)))
+    credentials = _operator_credentials(state_dir, role="admin")
+    raise typer.Exit(asyncio.run(audit_tools.verify(target, chain=chain, console=console, credentials=credentials)))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from shared.kernel.ids import new_id
 from tools.oms.stack import SERVING, Stack
 
 DEMO_ORDERS = 300
+Credentials = tuple[tuple[str, str], ...]
 ORDER_SERVICES = ("customers", "pricing", "inventory", "payments", "orders", "saga")
 
 CURRENCY = "CNY"
@@ -62,13 +63,15 @@ class DemoSummary:
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[round(fraction * 100) - 1]
 
 
-async def seed(addresses: Mapping[str, str], run_id: str) -> None:
-    """One warehouse with stock of every demo SKU, and their prices; safe to run on every demo."""
+async def seed(addresses: Mapping[str, str], run_id: str, credentials: Credentials = ()) -> None:
+    """One warehouse with stock of every demo SKU, and their prices; safe to run on every demo.
+
+    ``credentials`` must carry a role that may set prices and receive stock (operations or admin)."""
     inventory_channel = oms_client.connect(addresses["inventory"])
     pricing_channel = oms_client.connect(addresses["pricing"])
     try:
-        inventory = oms_client.ServiceClient.for_service(inventory_channel, "inventory")
-        pricing = oms_client.ServiceClient.for_service(pricing_channel, "pricing")
+        inventory = oms_client.ServiceClient.for_service(inventory_channel, "inventory", metadata=credentials)
+        pricing = oms_client.ServiceClient.for_service(pricing_channel, "pricing", metadata=credentials)
         await pricing.SetPrices(
             pricing_pb2.SetPricesRequest(
                 request_id=f"demo-prices-{run_id}",
@@ -133,14 +136,20 @@ def demo_order(number: int, rng: random.Random) -> saga_pb2.PlaceOrderRequest:
 
 
 async def place_orders(
-    saga_address: str, count: int, *, concurrency: int = 16, seed_value: int = 7, console: Console | None = None
+    saga_address: str,
+    count: int,
+    *,
+    credentials: Credentials = (),
+    concurrency: int = 16,
+    seed_value: int = 7,
+    console: Console | None = None,
 ) -> DemoSummary:
     """Place ``count`` orders through the saga with at most ``concurrency`` in flight."""
     rng = random.Random(seed_value)
     requests = [demo_order(n, rng) for n in range(count)]
     summary = DemoSummary()
     channel = oms_client.connect(saga_address)
-    saga = oms_client.ServiceClient.for_service(channel, "saga", timeout=30.0)
+    saga = oms_client.ServiceClient.for_service(channel, "saga", timeout=30.0, metadata=credentials)
     gate = asyncio.Semaphore(concurrency)
     progress = Progress(
         TextColumn("placing orders"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
@@ -186,11 +195,11 @@ async def check_health(stack: Stack, console: Console) -> bool:
     health = await stack.health(timeout=2.0)
     table = Table(title="Service health", title_justify="left")
     table.add_column("service")
-    table.add_column("gRPC")
+    table.add_column("address")
     table.add_column("health")
     for name, status in health.items():
         style = "green" if status == SERVING else "red"
-        table.add_row(name, stack.services[name].grpc_address, f"[{style}]{status}[/{style}]")
+        table.add_row(name, stack.services[name].address, f"[{style}]{status}[/{style}]")
     console.print(table)
     healthy = all(status == SERVING for status in health.values())
     if not health:
@@ -208,13 +217,14 @@ async def run_demo(stack: Stack, console: Console | None = None) -> bool:
     console = console or Console()
     if not await check_health(stack, console):
         return False
-    addresses = {name: service.grpc_address for name, service in stack.services.items()}
+    addresses = {name: service.grpc_address for name, service in stack.services.items() if service.grpc_address}
     missing = [name for name in ORDER_SERVICES if name not in addresses]
     if missing:
         console.print(f"[yellow]not placing orders: {', '.join(missing)} not present[/yellow]")
         return True
-    await seed(addresses, run_id=new_id())
-    summary = await place_orders(addresses["saga"], DEMO_ORDERS, console=console)
+    await seed(addresses, run_id=new_id(), credentials=stack.credentials("operations", "demo-operator"))
+    shopper = stack.credentials("service", "svc:demo-storefront")
+    summary = await place_orders(addresses["saga"], DEMO_ORDERS, credentials=shopper, console=console)
     print_summary(summary, console)
     expected = {"INSUFFICIENT_STOCK", "PAYMENT_DECLINED"}
     return summary.placed > 0 and set(summary.refused) <= expected

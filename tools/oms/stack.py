@@ -12,10 +12,13 @@ import json
 import logging
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +32,7 @@ import grpc
 import psutil
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from shared.auth import Principal, TokenAuthority
 from shared.embedded import (
     PROJECT_ROOT,
     LocalServers,
@@ -62,7 +66,12 @@ SERVICES: tuple[str, ...] = (
     "gateway",
 )
 
+# Services that speak HTTP rather than gRPC: they get OMS_HTTP_ADDRESS and an HTTP readiness check.
+HTTP_SERVICES = frozenset({"gateway"})
+READINESS_PATH = "/readyz"
+
 STATE_FILE = "stack.json"
+SECRET_FILE = "auth.secret"
 LOCK_FILE = "stack.lock"
 STATE_VERSION = 1
 SERVING = "SERVING"
@@ -128,6 +137,8 @@ class StackConfig:
     extra_env: Mapping[str, str] = field(default_factory=dict)
     python: str = sys.executable
     owner_command: str = "api"
+    # Services demand signed caller tokens (roles enforced); the stack keeps the signing secret in its state dir.
+    authentication: bool = True
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.database_prefix):
@@ -148,6 +159,7 @@ class ServiceProcess:
     database: str
     database_url: str
     log_path: Path
+    http_address: str = ""
     process: subprocess.Popen[bytes] | None = None
     ref: ProcessRef | None = None
     log_offset: int = 0
@@ -155,6 +167,11 @@ class ServiceProcess:
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @property
+    def address(self) -> str:
+        """Where it listens: the HTTP address of an HTTP service, else the gRPC one."""
+        return self.http_address or self.grpc_address
 
     @property
     def pid(self) -> int | None:
@@ -169,6 +186,7 @@ class ServiceProcess:
             "pid": self.pid,
             "create_time": self.ref.create_time if self.ref is not None else None,
             "grpc_address": self.grpc_address,
+            "http_address": self.http_address,
             "metrics_address": self.metrics_address,
             "database": self.database,
             "database_url": redact_url(self.database_url),
@@ -207,8 +225,10 @@ def service_env(
     )
     if stream_prefix:
         env["OMS_STREAM_PREFIX"] = stream_prefix
+    if service.http_address:
+        env["OMS_HTTP_ADDRESS"] = service.http_address
     for peer in peers:
-        if peer.name != service.name:
+        if peer.name != service.name and peer.grpc_address:
             env[f"OMS_{peer.name.upper()}_ADDRESS"] = peer.grpc_address
     env.update(extra)
     return env
@@ -232,6 +252,28 @@ async def check_health(address: str, timeout: float = 1.0) -> str:
         return await _health_status(channel, timeout)
 
 
+def _http_ready(address: str, timeout: float) -> str:
+    try:
+        with urllib.request.urlopen(f"http://{address}{READINESS_PATH}", timeout=timeout) as response:
+            return SERVING if response.status == 200 else f"HTTP {response.status}"
+    except urllib.error.HTTPError as error:
+        return f"HTTP {error.code}"
+    except (OSError, urllib.error.URLError):
+        return "UNAVAILABLE"
+
+
+async def check_http_ready(address: str, timeout: float = 1.0) -> str:
+    """``SERVING`` when the HTTP service at ``address`` answers 200 on its readiness path, else why not."""
+    return await asyncio.to_thread(_http_ready, address, timeout)
+
+
+async def check_entry(entry: Mapping[str, Any], timeout: float = 1.0) -> str:
+    """The health of a service as recorded in stack.json (gRPC or HTTP)."""
+    if entry.get("http_address"):
+        return await check_http_ready(entry["http_address"], timeout)
+    return await check_health(entry["grpc_address"], timeout)
+
+
 async def _health_status(channel: grpc.aio.Channel, timeout: float) -> str:
     stub = health_pb2_grpc.HealthStub(channel)
     try:
@@ -239,6 +281,16 @@ async def _health_status(channel: grpc.aio.Channel, timeout: float) -> str:
     except grpc.aio.AioRpcError as exc:
         return exc.code().name
     return health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
+
+
+def signing_secret(state_dir: Path) -> str:
+    """The token-signing secret of the stack in ``state_dir``: made once, readable by its owner only."""
+    path = Path(state_dir) / SECRET_FILE
+    if not path.exists():
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as sink:
+            sink.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
 
 
 def read_state(state_dir: Path) -> dict[str, Any] | None:
@@ -294,6 +346,7 @@ class Stack:
         self._stopped = False
         self._wrote_state = False
         self._lock: IO[bytes] | None = None
+        self.auth_secret = ""
 
     @classmethod
     async def start(cls, config: StackConfig, progress: Progress | None = None) -> Stack:
@@ -337,6 +390,7 @@ class Stack:
         self._take_lock()
         self._refuse_if_running()
         self.started_at = datetime.now(UTC)
+        self.auth_secret = signing_secret(self.state_dir)
         await self._start_servers()
         specs = self.config.chosen_services()
         if not specs:
@@ -419,14 +473,29 @@ class Stack:
         ports = free_ports(2 * len(specs))
         for index, spec in enumerate(specs):
             database = f"{self.config.database_prefix}{spec.name}"
+            listen = f"127.0.0.1:{ports[2 * index]}"
+            http = spec.name in HTTP_SERVICES
             self.services[spec.name] = ServiceProcess(
                 spec=spec,
-                grpc_address=f"127.0.0.1:{ports[2 * index]}",
+                grpc_address="" if http else listen,
+                http_address=listen if http else "",
                 metrics_address=f"127.0.0.1:{ports[2 * index + 1]}",
                 database=database,
                 database_url=database_url_for(self.database_url, database),
                 log_path=self.log_dir / f"{spec.name}.log",
             )
+
+    def _auth_env(self) -> dict[str, str]:
+        required = "true" if self.config.authentication else "false"
+        return {"OMS_AUTH_SECRET": self.auth_secret, "OMS_AUTH_REQUIRED": required}
+
+    def token(self, role: str = "admin", subject: str = "oms-cli") -> str:
+        """A caller token for this stack's services (tests, the demo and the CLI call with one)."""
+        return TokenAuthority(self.auth_secret).issue(Principal(subject=subject, role=role))
+
+    def credentials(self, role: str = "admin", subject: str = "oms-cli") -> tuple[tuple[str, str], ...]:
+        """gRPC metadata carrying ``token(role, subject)``."""
+        return (("authorization", f"Bearer {self.token(role, subject)}"),)
 
     def _each(self) -> list[ServiceProcess]:
         return list(self.services.values())
@@ -438,7 +507,7 @@ class Stack:
             redis_url=self.redis_url,
             state_dir=self.state_dir,
             stream_prefix=self.config.stream_prefix,
-            extra=self.config.extra_env,
+            extra={**self._auth_env(), **self.config.extra_env},
             base=os.environ,
         )
         with service.log_path.open("ab") as log_file:
@@ -462,9 +531,18 @@ class Stack:
     async def _wait_until_serving(self) -> None:
         deadline = time.monotonic() + self.config.startup_timeout
         channels = {
-            s.name: grpc.aio.insecure_channel(s.grpc_address, options=_HEALTH_CHANNEL_OPTIONS) for s in self._each()
+            s.name: grpc.aio.insecure_channel(s.grpc_address, options=_HEALTH_CHANNEL_OPTIONS)
+            for s in self._each()
+            if s.grpc_address
         }
-        pending = set(channels)
+
+        async def health_of(name: str) -> str:
+            service = self.services[name]
+            if service.http_address:
+                return await check_http_ready(service.http_address, 1.0)
+            return await _health_status(channels[name], 1.0)
+
+        pending = set(self.services)
         last: dict[str, str] = dict.fromkeys(pending, "NOT_STARTED")
         try:
             while pending:
@@ -477,12 +555,12 @@ class Stack:
                             service=name,
                             log_tail=service.log_tail(),
                         )
-                statuses = await asyncio.gather(*(_health_status(channels[n], 1.0) for n in sorted(pending)))
+                statuses = await asyncio.gather(*(health_of(n) for n in sorted(pending)))
                 for name, status in zip(sorted(pending), statuses, strict=True):
                     last[name] = status
                     if status == SERVING:
                         pending.discard(name)
-                        self._progress(f"{name} serving on {self.services[name].grpc_address}")
+                        self._progress(f"{name} serving on {self.services[name].address}")
                 if not pending:
                     break
                 if time.monotonic() >= deadline:
@@ -526,7 +604,7 @@ class Stack:
     async def health(self, timeout: float = 1.0) -> dict[str, str]:
         """Each service's overall health status right now (``SERVING`` when well)."""
         names = list(self.services)
-        statuses = await asyncio.gather(*(check_health(self.services[n].grpc_address, timeout) for n in names))
+        statuses = await asyncio.gather(*(check_entry(self.services[n].to_json(), timeout) for n in names))
         return dict(zip(names, statuses, strict=True))
 
     def exited(self) -> dict[str, int]:
@@ -640,7 +718,7 @@ async def stack_status(state_dir: Path) -> tuple[dict[str, Any] | None, list[Pro
             rows.append(ProcessStatus(server, None, True, url, "external"))
     services = state.get("services") or {}
     names = list(services)
-    healths = await asyncio.gather(*(check_health(services[n]["grpc_address"], 1.0) for n in names))
+    healths = await asyncio.gather(*(check_entry(services[n], 1.0) for n in names))
     for name, health in zip(names, healths, strict=True):
         ref = refs.get(name)
         rows.append(
@@ -648,7 +726,7 @@ async def stack_status(state_dir: Path) -> tuple[dict[str, Any] | None, list[Pro
                 name,
                 ref.pid if ref else None,
                 bool(ref and ref.alive()),
-                services[name]["grpc_address"],
+                services[name].get("http_address") or services[name]["grpc_address"],
                 health,
             )
         )
