@@ -1,0 +1,308 @@
+"""Unit tests of the pull loop (paging, back-off on 429 and 5xx, giving up, pausing) and of the stock
+reconciler (reserve, refuse, retry, release), over in-memory fakes of the unit of work, source and inventory."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Self
+
+import pytest
+
+from services.orders.application.channel_ingest import IngestContext
+from services.orders.application.channel_ports import HourCounts, PullTarget, StockWork
+from services.orders.application.channel_pull import (
+    ChannelPuller,
+    Page,
+    PullPolicy,
+    RateLimited,
+    SourceUnavailable,
+)
+from services.orders.application.stock_sync import (
+    InventoryUnavailable,
+    StockPolicy,
+    StockReconciler,
+    StockRefused,
+)
+from services.orders.domain.channel_orders import CHANNEL_ACTOR
+from services.orders.domain.channels import IngestOutcome
+from services.orders.domain.errors_channels import ChannelSyncPaused
+from services.orders.domain.model import Order, OrderDraft, create_order
+from services.orders.domain.values import Address, Channel, LineInput, OrderStatus
+from shared.kernel.ids import new_id
+from shared.kernel.money import Money
+
+NOW = datetime(2026, 11, 11, 10, tzinfo=UTC)
+TARGET = PullTarget(Channel.TMALL, "taobao", "http://127.0.0.1:1", 2, "", None, 300)
+
+
+@dataclass
+class Store:
+    attempts: list[tuple[str, str]] = field(default_factory=list)
+    hours: list[HourCounts] = field(default_factory=list)
+    heartbeats: list[datetime] = field(default_factory=list)
+    leases_ended: int = 0
+    settled: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    retried: dict[str, datetime] = field(default_factory=dict)
+    work: list[StockWork] = field(default_factory=list)
+    orders: dict[str, Order] = field(default_factory=dict)
+    published: list[object] = field(default_factory=list)
+
+
+class FakeChannels:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def record_attempt(self, channel: Channel, now: datetime, error: str) -> None:
+        self.store.attempts.append((channel.value, error))
+
+    async def count_hour(
+        self, channel: Channel, hour: datetime, previous: datetime, counts: HourCounts
+    ) -> tuple[int, int]:
+        self.store.hours.append(counts)
+        return 0, 0
+
+    async def heartbeat(self, channel: Channel, now: datetime) -> datetime | None:
+        self.store.heartbeats.append(now)
+        return None
+
+    async def end_pull(self, channel: Channel) -> None:
+        self.store.leases_ended += 1
+
+
+class FakeIngest:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def claim_stock(self, now: datetime, lease_until: datetime, limit: int) -> Sequence[StockWork]:
+        claimed, self.store.work = self.store.work[:limit], self.store.work[limit:]
+        return claimed
+
+    async def settle_stock(self, order_id: str, applied: str, reservation_id: str, error: str, now: datetime) -> None:
+        self.store.settled[order_id] = (applied, reservation_id, error)
+
+    async def retry_stock(self, order_id: str, error: str, next_attempt_at: datetime, now: datetime) -> None:
+        self.store.retried[order_id] = next_attempt_at
+
+
+class FakeOrders:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def get(self, order_id: str, *, lock: bool = False) -> Order | None:
+        return self.store.orders.get(order_id)
+
+    async def update(self, before: Order, after: Order) -> None:
+        self.store.orders[after.order_id] = after
+
+
+class FakeUnitOfWork:
+    def __init__(self, store: Store) -> None:
+        self.channels = FakeChannels(store)
+        self.ingest = FakeIngest(store)
+        self.orders = FakeOrders(store)
+        self.store = store
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+    async def commit(self) -> None:
+        return None
+
+    def publish(self, order_id: str, events: Sequence[object]) -> None:
+        self.store.published.extend(events)
+
+    def publish_channel(self, channel: Channel, events: Sequence[object]) -> None:
+        self.store.published.extend(events)
+
+
+class ScriptedSource:
+    """Answers fetches from a script: an exception to raise or a page to return, in order."""
+
+    def __init__(self, *script: Page | Exception) -> None:
+        self.script = list(script)
+        self.cursors: list[str] = []
+
+    async def fetch(self, target: PullTarget, cursor: str, page_size: int) -> Page:
+        self.cursors.append(cursor)
+        step = self.script.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+class RecordingPuller(ChannelPuller):
+    """The pull loop with its page ingest replaced by a record of the pages (ingest has its own tests)."""
+
+    def __init__(self, store: Store, source: ScriptedSource, policy: PullPolicy, *, paused_after: int = 99) -> None:
+        self.sleeps: list[float] = []
+
+        async def sleep(seconds: float) -> None:
+            self.sleeps.append(seconds)
+
+        super().__init__(
+            lambda: FakeUnitOfWork(store), source, IngestContext(clock=lambda: NOW, new_id=new_id), policy, sleep=sleep
+        )
+        self.pages: list[tuple[tuple[bytes, ...], str]] = []
+        self.paused_after = paused_after
+
+    async def _ingest(self, target: PullTarget, page: Page, cursor: str) -> list[IngestOutcome]:
+        if len(self.pages) >= self.paused_after:
+            raise ChannelSyncPaused(target.channel.value)
+        self.pages.append((page.records, cursor))
+        return [IngestOutcome.CREATED] * len(page.records)
+
+
+POLICY = PullPolicy(backoff_base_seconds=0.01, backoff_cap_seconds=1.0, page_attempts=4, max_pages_per_round=10)
+
+
+async def test_pages_follow_the_cursor_through_rate_limits_and_server_errors() -> None:
+    store = Store()
+    source = ScriptedSource(
+        RateLimited(0.5),
+        SourceUnavailable("HTTP 502"),
+        Page((b"a", b"b"), "c1", True),
+        RateLimited(None),
+        Page((b"c",), "c2", False),
+    )
+    puller = RecordingPuller(store, source, POLICY)
+    report = await puller.pull(TARGET)
+    assert report.completed and report.error == "" and (report.pages, report.records, report.created) == (2, 3, 3)
+    assert source.cursors == ["", "", "", "c1", "c1"]
+    assert puller.pages == [((b"a", b"b"), ""), ((b"c",), "c1")]
+    # The platform's Retry-After first, then exponential back-off from the base.
+    assert puller.sleeps == [0.5, 0.02, 0.01]
+    assert store.attempts == [("TMALL", "")]
+    assert store.hours == [HourCounts(attempts=1, successes=1)]
+    assert store.heartbeats == [NOW] and store.leases_ended == 1
+
+
+async def test_a_page_that_keeps_failing_ends_the_round_without_a_heartbeat() -> None:
+    store = Store()
+    source = ScriptedSource(*(SourceUnavailable("HTTP 500 from the channel") for _ in range(4)))
+    puller = RecordingPuller(store, source, POLICY)
+    report = await puller.pull(TARGET)
+    assert not report.completed and "after 4 attempts: HTTP 500" in report.error
+    assert puller.sleeps == [0.01, 0.02, 0.04]
+    assert store.hours == [HourCounts(attempts=1, successes=0)]
+    assert store.heartbeats == [] and store.leases_ended == 1
+    assert "HTTP 500" in store.attempts[0][1]
+
+
+async def test_a_pause_stops_the_round_where_it_is() -> None:
+    store = Store()
+    source = ScriptedSource(Page((b"a",), "c1", True), Page((b"b",), "c2", True), Page((b"c",), "c3", False))
+    puller = RecordingPuller(store, source, POLICY, paused_after=1)
+    report = await puller.pull(TARGET)
+    assert (report.completed, report.pages, report.error) == (False, 1, "paused by the surge guard")
+    assert store.leases_ended == 1
+
+
+async def test_a_round_stops_after_its_page_budget_and_goes_on_next_time() -> None:
+    store = Store()
+    source = ScriptedSource(*(Page((b"x",), f"c{i}", True) for i in range(20)))
+    puller = RecordingPuller(store, source, PullPolicy(max_pages_per_round=3))
+    report = await puller.pull(TARGET)
+    assert report.completed and report.pages == 3
+    assert source.cursors == ["", "c0", "c1"]
+
+
+class FakeInventory:
+    def __init__(self, outcomes: dict[str, Exception | str]) -> None:
+        self.outcomes = outcomes
+        self.reserved: list[tuple[str, tuple[tuple[str, int], ...], str, int]] = []
+        self.released: list[str] = []
+
+    async def reserve(self, order_id: str, lines: Sequence[tuple[str, int]], province: str, ttl: int) -> str:
+        self.reserved.append((order_id, tuple(lines), province, ttl))
+        outcome = self.outcomes.get(order_id, "R-" + order_id[-4:])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    async def release(self, order_id: str, reason: str) -> None:
+        self.released.append(order_id)
+        outcome = self.outcomes.get(order_id)
+        if isinstance(outcome, Exception):
+            raise outcome
+
+
+def paid_order() -> Order:
+    draft = OrderDraft(
+        channel=Channel.JD,
+        channel_order_id="J-" + new_id()[-6:],
+        customer_id=new_id(),
+        lines=(LineInput("SKU-MUG", 3, Money(9900)),),
+        total=Money(29700),
+        shipping_address=Address(province="江苏省"),
+    )
+    order, _ = create_order(draft, new_id(), NOW, CHANNEL_ACTOR)
+    paid, _ = order.mark_paid("JD:1", Money(29700), NOW, CHANNEL_ACTOR)
+    return paid
+
+
+def work(order_id: str, desired: str = "HELD", attempts: int = 1) -> StockWork:
+    return StockWork(order_id, desired, "NONE", attempts, (("SKU-MUG", 3),), "江苏省")
+
+
+def reconciler(store: Store, inventory: FakeInventory | None) -> StockReconciler:
+    return StockReconciler(
+        lambda: FakeUnitOfWork(store),
+        lambda: inventory,
+        lambda: NOW,
+        StockPolicy(batch_size=10, concurrency=2, backoff_base_seconds=2, backoff_cap_seconds=60),
+    )
+
+
+async def test_holds_are_reserved_refused_or_retried_by_what_inventory_says() -> None:
+    store = Store()
+    held, refused, down = paid_order(), paid_order(), paid_order()
+    store.orders = {o.order_id: o for o in (held, refused, down)}
+    store.work = [work(held.order_id), work(refused.order_id), work(down.order_id, attempts=3)]
+    inventory = FakeInventory(
+        {
+            refused.order_id: StockRefused("INSUFFICIENT_STOCK", "sku=SKU-MUG requested=3 available=1"),
+            down.order_id: InventoryUnavailable("UNAVAILABLE: connection refused"),
+        }
+    )
+    assert await reconciler(store, inventory).run_once() == 3
+    assert store.settled[held.order_id] == ("HELD", "R-" + held.order_id[-4:], "")
+    assert inventory.reserved[0][1:] == ((("SKU-MUG", 3),), "江苏省", 7 * 86_400)
+    assert store.settled[refused.order_id][0] == "REFUSED"
+    flagged = store.orders[refused.order_id]
+    assert flagged.status is OrderStatus.EXCEPTION and flagged.hold_reason.startswith("OUT_OF_STOCK: sku=SKU-MUG")
+    assert store.orders[held.order_id].status is OrderStatus.PAID
+    # Third failure: 2 s doubled twice.
+    assert store.retried == {down.order_id: NOW + timedelta(seconds=8)}
+    assert down.order_id not in store.settled
+
+
+async def test_releases_are_sent_and_a_refused_release_is_recorded_not_retried() -> None:
+    store = Store()
+    gone, shipped = new_id(), new_id()
+    store.work = [work(gone, "RELEASED"), work(shipped, "RELEASED")]
+    inventory = FakeInventory({shipped: StockRefused("INVALID_TRANSITION", "from=CONFIRMED to=RELEASED")})
+    assert await reconciler(store, inventory).run_once() == 2
+    assert inventory.released == [gone, shipped]
+    assert store.settled[gone] == ("RELEASED", "", "")
+    assert store.settled[shipped][0] == "RELEASED" and "INVALID_TRANSITION" in store.settled[shipped][2]
+
+
+async def test_without_an_inventory_address_holds_wait() -> None:
+    store = Store(work=[work(new_id())])
+    assert await reconciler(store, None).run_once() == 0
+    assert len(store.work) == 1 and not store.settled
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+async def test_one_batch_at_a_time(batch: int) -> None:
+    store = Store(work=[work(new_id()) for _ in range(5)])
+    inventory = FakeInventory({})
+    handled = await StockReconciler(
+        lambda: FakeUnitOfWork(store), lambda: inventory, lambda: NOW, StockPolicy(batch_size=batch)
+    ).run_once()
+    assert handled == batch and len(store.work) == 5 - batch
