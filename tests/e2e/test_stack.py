@@ -34,7 +34,7 @@ from tools.oms.stack import (
     StackConfig,
     StackError,
     available_services,
-    check_health,
+    check_entry,
     database_url_for,
     drop_databases,
     read_state,
@@ -193,7 +193,7 @@ async def test_the_stack_serves_every_present_service_and_leaves_nothing(config_
     async with Stack.running(config) as stack:
         assert set(stack.services) == {s.name for s in services}
         for service in stack.services.values():
-            assert await check_health(service.grpc_address, timeout=2.0) == SERVING
+            assert await check_entry(service.to_json(), timeout=2.0) == SERVING
         assert set((await stack.health()).values()) == {SERVING}
         recorded = read_state(config.state_dir)
         assert recorded is not None and recorded["status"] == "running"
@@ -325,7 +325,7 @@ async def test_oms_up_runs_until_sigint_and_leaves_no_process(
     with oms_up(up_args(state_dir, services, database_prefix, stream_prefix), oms_env) as up:
         state = await eventually(lambda: recorded_status(state_dir, "running"), timeout=120)
         for entry in state["services"].values():
-            assert await check_health(entry["grpc_address"], timeout=2.0) == SERVING
+            assert await check_entry(entry, timeout=2.0) == SERVING
         status = await oms_command("status", "--state-dir", str(state_dir), env=oms_env)
         assert status.returncode == 0, status.stdout + status.stderr
         assert "SERVING" in status.stdout
