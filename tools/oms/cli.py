@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from shared.auth import Principal, TokenAuthority
+from shared.auth import ROLES, Principal, TokenAuthority
 from shared.embedded import EmbeddedServerError, default_state_dir, redact_url
 from tools.oms import audit as audit_tools
 from tools.oms.demo import run_demo
@@ -289,6 +289,20 @@ def _operator_credentials(state_dir: Path | None, *, role: str) -> tuple[tuple[s
     directory = (state_dir or default_state_dir()).resolve()
     token = TokenAuthority(signing_secret(directory)).issue(Principal(subject="oms-cli", role=role))
     return (("authorization", f"Bearer {token}"),)
+
+
+@app.command()
+def token(
+    state_dir: StateDir = None,
+    role: Annotated[str, typer.Option(help="The role to act in: " + ", ".join(sorted(ROLES)) + ".")] = "admin",
+    subject: Annotated[str, typer.Option(help="Who the token names (shows in the audit log).")] = "oms-cli",
+) -> None:
+    """Print a caller token for the local stack: `authorization: Bearer <token>` on gRPC, or the gateway's Bearer."""
+    if role not in ROLES:
+        console.print(f"unknown role {role!r}; one of {', '.join(sorted(ROLES))}")
+        raise typer.Exit(2)
+    directory = (state_dir or default_state_dir()).resolve()
+    typer.echo(TokenAuthority(signing_secret(directory)).issue(Principal(subject=subject, role=role)))
 
 
 @audit_app.command("verify")
