@@ -13,7 +13,7 @@ from oms.inventory.v1 import inventory_pb2
 from oms.pricing.v1 import pricing_pb2
 
 from shared.kernel.ids import new_id
-from tools.oms.stack import Stack, StackConfig, available_services, drop_databases
+from tools.oms.stack import Stack, StackConfig, drop_databases
 
 # Short intervals so expiry and recovery happen within a test's patience; everything else is as shipped.
 E2E_ENV = {
@@ -53,9 +53,6 @@ async def suite(test_servers, tmp_path_factory) -> AsyncIterator[Suite]:
         stream_prefix=prefix.rstrip("_"),
         extra_env=E2E_ENV,
         owner_command="pytest",
-        # The gateway serves HTTP without gRPC health, so the stack cannot tell when it is up; these tests
-        # call the services themselves.
-        services=tuple(s for s in available_services() if s.name != "gateway"),
     )
     stack = await Stack.start(config)
     channels = {
@@ -72,10 +69,6 @@ async def suite(test_servers, tmp_path_factory) -> AsyncIterator[Suite]:
         await drop_databases(test_servers.database_url, [s.database for s in stack.services.values()])
 
 
-# Setting prices and receiving stock are staff duties (the permission matrices): the setup acts as operations.
-OPERATOR = (("x-oms-subject", "e2e-operator"), ("x-oms-role", "operations"))
-
-
 def money(amount_minor: int) -> common_pb2.Money:
     return common_pb2.Money(amount_minor=amount_minor, currency="CNY")
 
@@ -89,18 +82,15 @@ async def stock_sku(suite: Suite, *, units: int, price: int = 9_900, prefix: str
             prices=[
                 pricing_pb2.SkuPrice(sku=sku, unit_price=money(price), cost=money(price // 3), floor=money(price // 2))
             ],
-        ),
-        metadata=OPERATOR,
+        )
     )
     warehouse = await suite.client("inventory").UpsertWarehouse(
-        inventory_pb2.UpsertWarehouseRequest(request_id=new_id(), code=f"W{secrets.token_hex(3)}", name="测试仓"),
-        metadata=OPERATOR,
+        inventory_pb2.UpsertWarehouseRequest(request_id=new_id(), code=f"W{secrets.token_hex(3)}", name="测试仓")
     )
     await suite.client("inventory").ReceiveStock(
         inventory_pb2.ReceiveStockRequest(
             request_id=new_id(), warehouse_id=warehouse.warehouse.warehouse_id, sku=sku, quantity=units, reference="e2e"
-        ),
-        metadata=OPERATOR,
+        )
     )
     return sku
 
