@@ -91,6 +91,18 @@ FOREIGN: Mapping[str, str] = MappingProxyType(
 )
 """OpenTelemetry semantic-convention attributes the instrumentations set and that are safe to export."""
 
+DROPPED_BY_DESIGN: frozenset[str] = frozenset(
+    {
+        "exception.message",  # may quote the input that failed (a name, a phone number)
+        "exception.stacktrace",  # ends with the message
+        "rpc.user_agent",  # says nothing about the order
+        "db.statement.parameters",  # bound values: the data itself
+        "client.address",  # a buyer's address at the gateway
+        "user_agent.original",  # a buyer's browser at the gateway
+    }
+)
+"""Names the instrumentations set that are dropped on purpose (the redaction does not warn about them)."""
+
 
 def is_allowed(name: str) -> bool:
     """Whether an attribute named ``name`` may leave the process."""

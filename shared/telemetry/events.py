@@ -53,14 +53,24 @@ def consumer_context(envelope: events_pb2.EventEnvelope) -> tuple[Context, Link 
     return _BAGGAGE.extract(carrier, context=Context()), link
 
 
+def _tracer(provider: trace.TracerProvider | None) -> trace.Tracer:
+    return tracer if provider is None else trace.get_tracer(__name__, tracer_provider=provider)
+
+
 @contextmanager
-def consuming(envelope: events_pb2.EventEnvelope, *, stream: str, group: str) -> Iterator[trace.Span]:
+def consuming(
+    envelope: events_pb2.EventEnvelope,
+    *,
+    stream: str,
+    group: str,
+    tracer_provider: trace.TracerProvider | None = None,
+) -> Iterator[trace.Span]:
     """A CONSUMER span for handling ``envelope``, current (with the envelope's baggage) inside the block."""
     baggage_context, link = consumer_context(envelope)
     # Attached first, so the span and everything under it (database calls, events emitted) see the baggage.
     token = context.attach(baggage_context)
     try:
-        with tracer.start_as_current_span(
+        with _tracer(tracer_provider).start_as_current_span(
             f"consume {envelope.type}",
             kind=SpanKind.CONSUMER,
             links=[link] if link is not None else [],
@@ -78,13 +88,19 @@ def consuming(envelope: events_pb2.EventEnvelope, *, stream: str, group: str) ->
         context.detach(token)
 
 
-def record_publication(envelopes: Sequence[tuple[str, events_pb2.EventEnvelope]], *, published_ns: int) -> None:
+def record_publication(
+    envelopes: Sequence[tuple[str, events_pb2.EventEnvelope]],
+    *,
+    published_ns: int,
+    tracer_provider: trace.TracerProvider | None = None,
+) -> None:
     """One PRODUCER span per published ``(stream, envelope)``, child of the transaction that emitted it,
     from the event's time to ``published_ns``."""
+    publisher = _tracer(tracer_provider)
     for stream, envelope in envelopes:
         started = envelope.occurred_at.ToNanoseconds() if envelope.HasField("occurred_at") else published_ns
         started = min(started, published_ns)
-        span = tracer.start_span(
+        span = publisher.start_span(
             f"publish {envelope.type}",
             context=producer_context(envelope),
             kind=SpanKind.PRODUCER,

@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace import Link, Status
 from opentelemetry.util.types import Attributes, AttributeValue
 
-from shared.telemetry.attributes import is_allowed
+from shared.telemetry.attributes import DROPPED_BY_DESIGN, is_allowed
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,8 @@ class RedactingSpanProcessor(SpanProcessor):
 
     def _report(self, name: str) -> None:
         # Names come from code, so the set stays small; one warning per name tells the developer once.
+        if name in DROPPED_BY_DESIGN:
+            return
         with self._lock:
             if name in self._reported:
                 return

@@ -1,7 +1,7 @@
 """The local span store: finished spans appended as JSON lines under ``<state_dir>/spans``, bounded in size.
 
 Each process writes ``<service>-<pid>.jsonl``; past ``max_file_bytes`` the file is set aside as
-``<service>-<pid>.<unix-ms>.jsonl`` and, while the directory holds more than ``max_total_bytes``, its oldest
+``<service>-<pid>.<unix-ms>-<n>.jsonl`` and, while the directory holds more than ``max_total_bytes``, its oldest
 set-aside files are deleted. `oms trace` reads every ``*.jsonl`` with `read_spans`.
 """
 
@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,7 @@ class JsonLinesSpanExporter(SpanExporter):
         self._max_total = max_total_bytes
         self._lock = threading.Lock()
         self._size = self._path.stat().st_size if self._path.exists() else 0
+        self._rotations = 0
 
     @property
     def path(self) -> Path:
@@ -86,7 +87,10 @@ class JsonLinesSpanExporter(SpanExporter):
         return SpanExportResult.SUCCESS
 
     def _rotate(self) -> None:
-        self._path.rename(self._directory / f"{self._stem}.{time.time_ns() // 1_000_000}.jsonl")
+        self._rotations += 1
+        # Time first so names sort as they were written; the counter keeps two rotations in one ms apart.
+        aside = f"{self._stem}.{time.time_ns() // 1_000_000}-{self._rotations:06d}.jsonl"
+        self._path.rename(self._directory / aside)
         self._size = 0
         self._prune()
 
@@ -149,27 +153,33 @@ class StoredSpan:
         )
 
 
-def span_files(directory: Path) -> list[Path]:
-    """The store's files, oldest first."""
+def span_files(directory: Path, *, modified_since_ns: int = 0) -> list[Path]:
+    """The store's files, oldest first (only those written since ``modified_since_ns``)."""
     found = []
     for path in directory.glob("*.jsonl") if directory.is_dir() else ():
         try:
-            found.append((path.stat().st_mtime_ns, path.name, path))
+            modified = path.stat().st_mtime_ns
         except FileNotFoundError:
             continue  # pruned while we listed
+        if modified >= modified_since_ns:
+            found.append((modified, path.name, path))
     return [path for *_, path in sorted(found)]
 
 
-def read_spans(directory: Path, *, contains: str | None = None) -> Iterator[StoredSpan]:
-    """Every span in the store; with ``contains``, only lines holding that text (a cheap pre-filter).
+def read_spans(
+    directory: Path, *, contains: Collection[str] | None = None, modified_since_ns: int = 0
+) -> Iterator[StoredSpan]:
+    """Every span in the store; with ``contains``, only lines holding one of those texts (a cheap pre-filter
+    before parsing); with ``modified_since_ns``, only files written since then.
 
     A line being written while we read, or damaged, is skipped rather than failing the whole read.
     """
-    for path in span_files(directory):
+    needles = (contains,) if isinstance(contains, str) else None if contains is None else tuple(contains)
+    for path in span_files(directory, modified_since_ns=modified_since_ns):
         try:
             with path.open(encoding="utf-8", errors="replace") as source:
                 for line in source:
-                    if contains is not None and contains not in line:
+                    if needles is not None and not any(needle in line for needle in needles):
                         continue
                     try:
                         yield StoredSpan.from_record(json.loads(line))
