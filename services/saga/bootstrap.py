@@ -5,23 +5,28 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from oms.saga.v1 import saga_pb2_grpc
 from pydantic import Field
 
 from services.saga.adapters.grpc_servicer import SERVICE_NAME, SagaServicer
 from services.saga.adapters.metrics import PrometheusObserver
-from services.saga.adapters.participants import PEERS, PeerChannels
+from services.saga.adapters.participants import grpc_participants
+from services.saga.adapters.refund_events import RefundReadyHandler
 from services.saga.adapters.repository import SagaUnitOfWork, SqlSagaStore
 from services.saga.application.cancel_order import cancel_order_saga
 from services.saga.application.coordinator import Coordinator, CoordinatorSettings
 from services.saga.application.engine import SagaEngine
+from services.saga.application.execute_refund import execute_refund_saga
 from services.saga.application.place_order import DEFAULT_RESERVATION_TTL_SECONDS, place_order_saga
 from services.saga.application.ports import Participants
 from services.saga.domain.model import SagaKind
 from services.saga.domain.retry import RetryPolicy
+from shared.db import UnitOfWork
 from shared.grpc import GrpcService, ServiceDefinition
 from shared.kernel.ids import new_id
+from shared.messaging import StreamConsumer
 from shared.runtime import Infrastructure
 from shared.settings import ServiceSettings
 
@@ -39,6 +44,9 @@ class Settings(ServiceSettings):
     saga_compensation_backoff_seconds: float = Field(default=0.1, ge=0)
     saga_peer_timeout_seconds: float = Field(default=5.0, gt=0, description="Deadline of each participant call.")
     reservation_ttl_seconds: int = Field(default=DEFAULT_RESERVATION_TTL_SECONDS, ge=60, le=7 * 24 * 3600)
+    saga_refund_events: bool = Field(
+        default=True, description="Start refund execution sagas on refunds' RefundReadyForExecution events."
+    )
 
 
 def build_coordinator(
@@ -59,6 +67,7 @@ def build_coordinator(
                 participants, reservation_ttl_seconds=settings.reservation_ttl_seconds
             ),
             SagaKind.CANCEL_ORDER: cancel_order_saga(participants),
+            SagaKind.EXECUTE_REFUND: execute_refund_saga(participants),
         },
         store,
         action_retry=RetryPolicy(
@@ -105,17 +114,35 @@ def build_service(
         for clean_up in on_stop:
             await clean_up()
 
+    background = [coordinator.recover_forever, coordinator.renew_forever]
+    if settings.saga_refund_events:
+        consumer = StreamConsumer(
+            infra.redis,
+            group="saga",
+            consumer=owner,
+            streams=[settings.stream_name("refunds")],
+            handler=RefundReadyHandler(coordinator),
+            unit_of_work=infra.unit_of_work(UnitOfWork),
+        )
+        background.append(consumer.run)
     return ServiceDefinition(
         name="saga",
         services=[GrpcService(saga_pb2_grpc.add_SagaServiceServicer_to_server, servicer, SERVICE_NAME)],
-        background=[coordinator.recover_forever, coordinator.renew_forever],
+        background=background,
         on_stop=[stop],
     )
 
 
+def peer_clients(settings: Settings, infra: Infrastructure) -> Callable[[str], Any]:
+    """``client(peer)``: a client of the peer at OMS_<PEER>_ADDRESS with the saga's service credentials, on a
+    channel that leaves retrying to the engine (its backoff, its budget, each repeat on record)."""
+
+    def client(peer: str) -> Any:
+        return infra.peer_client(peer, timeout=settings.saga_peer_timeout_seconds, retries=False)
+
+    return client
+
+
 def build(settings: Settings, infra: Infrastructure) -> ServiceDefinition:
-    """The production wiring: participants are the peer services at OMS_<PEER>_ADDRESS."""
-    peers = PeerChannels(
-        {peer: settings.peer_address(peer) for peer in PEERS}, timeout_seconds=settings.saga_peer_timeout_seconds
-    )
-    return build_service(settings, infra, peers.participants(), on_stop=[peers.close])
+    """The production wiring: participants are the peer services."""
+    return build_service(settings, infra, grpc_participants(peer_clients(settings, infra)))

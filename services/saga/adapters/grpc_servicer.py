@@ -23,6 +23,9 @@ def _tag(saga: Saga) -> None:
     order_id = saga.data.get("order_id")
     if order_id:
         span.set_attribute(attributes.ORDER_ID, str(order_id))
+    refund_id = saga.data.get("refund_id")
+    if refund_id:
+        span.set_attribute(attributes.REFUND_ID, str(refund_id))
 
 
 class SagaServicer(saga_pb2_grpc.SagaServiceServicer):
@@ -49,6 +52,15 @@ class SagaServicer(saga_pb2_grpc.SagaServiceServicer):
         saga = await self._coordinator.cancel_order(protos.cancel_order_in(request), deadline=self._deadline(context))
         _tag(saga)
         return saga_pb2.CancelOrderResponse(saga=protos.saga_out(saga))
+
+    async def ExecuteRefund(
+        self, request: saga_pb2.ExecuteRefundRequest, context: grpc.aio.ServicerContext
+    ) -> saga_pb2.ExecuteRefundResponse:
+        saga = await self._coordinator.execute_refund(
+            protos.execute_refund_in(request), deadline=self._deadline(context)
+        )
+        _tag(saga)
+        return protos.execute_refund_out(saga)
 
     async def GetSaga(
         self, request: saga_pb2.GetSagaRequest, context: grpc.aio.ServicerContext

@@ -1,6 +1,6 @@
 """The participants' gRPC contracts behind the saga's ports, through the thin clients of ``oms_client``.
 
-One pooled channel per peer. Every failure becomes a ParticipantError carrying the participant's
+One channel per peer, shared by every saga. Every failure becomes a ParticipantError carrying the participant's
 code, reason, domain and metadata, which the engine classifies (retry or compensate) and the saga
 passes through to its own caller.
 """
@@ -17,7 +17,8 @@ from oms.inventory.v1 import inventory_pb2
 from oms.orders.v1 import orders_pb2
 from oms.payments.v1 import payments_pb2
 from oms.pricing.v1 import pricing_pb2
-from oms_client import OmsRpcError, ServiceClient, connect
+from oms.refunds.v1 import refunds_pb2
+from oms_client import OmsRpcError
 
 from services.saga.adapters.protos import address_out
 from services.saga.application.ports import (
@@ -27,14 +28,17 @@ from services.saga.application.ports import (
     PaymentView,
     Quote,
     QuotedLine,
+    RefundReceipt,
+    RefundRecord,
 )
 from services.saga.domain.model import StepError
 from services.saga.domain.placement import Buyer, Line, PaymentMethod, Placement
+from services.saga.domain.refund import RefundExecution, RefundItem, ReservedLine
 from shared.kernel.money import Money
 
 T = TypeVar("T")
 
-PEERS = ("customers", "pricing", "orders", "inventory", "payments")
+PEERS = ("customers", "pricing", "orders", "inventory", "payments", "refunds")
 CHANNELS = {
     "own_site": orders_pb2.CHANNEL_OWN_SITE,
     "tmall": orders_pb2.CHANNEL_TMALL,
@@ -60,6 +64,14 @@ async def call(rpc: Callable[[], Awaitable[T]]) -> T:
         ) from None
     except grpc.aio.AioRpcError as failure:  # a client built without oms_client's decoding
         raise ParticipantError(StepError(failure.code().name, failure.code().name, failure.details() or "")) from None
+
+
+def _enum_name(enum: Any, value: int, prefix: str) -> str:
+    """The enum value's name without its prefix, or its number when this build does not know it."""
+    try:
+        return str(enum.Name(value)).removeprefix(prefix)
+    except ValueError:
+        return str(value)
 
 
 def money_out(money: Money) -> common_pb2.Money:
@@ -209,6 +221,33 @@ class GrpcInventory:
         request = inventory_pb2.ReleaseRequest(request_id=request_id, order_id=order_id, reason=reason[:500])
         await call(lambda: self._client.Release(request))
 
+    async def reserved_lines(self, order_id: str) -> list[ReservedLine]:
+        found: list[ReservedLine] = []
+        token = ""
+        while True:
+            request = inventory_pb2.ListReservationsRequest(
+                order_id=order_id, page=common_pb2.PageRequest(page_size=100, page_token=token)
+            )
+            response = await call(lambda: self._client.ListReservations(request))  # noqa: B023
+            for reservation in response.reservations:
+                found.extend(ReservedLine(line.sku, line.warehouse_id, line.quantity) for line in reservation.lines)
+            token = response.page.next_page_token
+            if not token:
+                return found
+
+    async def restock_return(
+        self, request_id: str, order_id: str, warehouse_id: str, sku: str, quantity: int, reference: str
+    ) -> None:
+        request = inventory_pb2.RestockReturnRequest(
+            request_id=request_id,
+            warehouse_id=warehouse_id,
+            sku=sku,
+            quantity=quantity,
+            order_id=order_id,
+            reference=reference[:200],
+        )
+        await call(lambda: self._client.RestockReturn(request))
+
 
 class GrpcPayments:
     def __init__(self, client: Any) -> None:
@@ -231,11 +270,16 @@ class GrpcPayments:
         request = payments_pb2.VoidRequest(request_id=request_id, payment_id=payment_id)
         return payment_in((await call(lambda: self._client.Void(request))).payment)
 
-    async def refund(self, request_id: str, payment_id: str, amount: Money, reason: str) -> PaymentView:
+    async def refund(self, request_id: str, payment_id: str, amount: Money, reason: str) -> RefundReceipt:
         request = payments_pb2.RefundRequest(
             request_id=request_id, payment_id=payment_id, amount=money_out(amount), reason=reason[:500]
         )
-        return payment_in((await call(lambda: self._client.Refund(request))).payment)
+        response = await call(lambda: self._client.Refund(request))
+        return RefundReceipt(
+            payment=payment_in(response.payment),
+            refund_id=response.refund.refund_id,
+            status=payments_pb2.RefundStatus.Name(response.refund.status).removeprefix("REFUND_STATUS_"),
+        )
 
     async def payments_of_order(self, order_id: str) -> list[PaymentView]:
         found: list[PaymentView] = []
@@ -251,27 +295,48 @@ class GrpcPayments:
                 return found
 
 
-class PeerChannels:
-    """One channel per peer, opened once and shared by every saga (gRPC multiplexes calls on it)."""
+class GrpcRefunds:
+    def __init__(self, client: Any) -> None:
+        self._client = client
 
-    def __init__(self, addresses: dict[str, str], *, timeout_seconds: float) -> None:
-        # Retrying is the engine's alone (its backoff, its budget, each repeat on record): a channel that
-        # retried UNAVAILABLE on its own would multiply the attempts and hide them.
-        self._channels = {peer: connect(address, retries=False) for peer, address in addresses.items()}
-        self._timeout = timeout_seconds
-
-    def client(self, peer: str) -> ServiceClient:
-        return ServiceClient.for_service(self._channels[peer], peer, timeout=self._timeout)
-
-    def participants(self) -> Participants:
-        return Participants(
-            customers=GrpcCustomers(self.client("customers")),
-            pricing=GrpcPricing(self.client("pricing")),
-            orders=GrpcOrders(self.client("orders")),
-            inventory=GrpcInventory(self.client("inventory")),
-            payments=GrpcPayments(self.client("payments")),
+    async def mark_executing(self, request_id: str, refund_id: str, saga_id: str) -> RefundExecution:
+        request = refunds_pb2.MarkRefundExecutingRequest(request_id=request_id, refund_id=refund_id, saga_id=saga_id)
+        refund = (await call(lambda: self._client.MarkRefundExecuting(request))).refund
+        return RefundExecution(
+            refund_id=refund.refund_id,
+            order_id=refund.order_id,
+            payment_id=refund.payment_id,
+            kind=refunds_pb2.RefundKind.Name(refund.kind).removeprefix("REFUND_KIND_"),
+            total=money_in(refund.total),
+            items=tuple(RefundItem(item.sku, item.quantity) for item in refund.items),
+            # A number this build has no name for is kept as such; the saga refuses it before any money moves.
+            stock_action=_enum_name(refunds_pb2.StockAction, refund.stock_action, "STOCK_ACTION_"),
         )
 
-    async def close(self) -> None:
-        for channel in self._channels.values():
-            await channel.close()
+    async def mark_completed(self, request_id: str, refund_id: str, payment_refund_id: str) -> None:
+        request = refunds_pb2.MarkRefundCompletedRequest(
+            request_id=request_id, refund_id=refund_id, payment_refund_id=payment_refund_id
+        )
+        await call(lambda: self._client.MarkRefundCompleted(request))
+
+    async def mark_failed(self, request_id: str, refund_id: str, reason: str) -> None:
+        request = refunds_pb2.MarkRefundFailedRequest(request_id=request_id, refund_id=refund_id, reason=reason)
+        await call(lambda: self._client.MarkRefundFailed(request))
+
+    async def get_refund(self, refund_id: str) -> RefundRecord:
+        refund = (await call(lambda: self._client.GetRefund(refunds_pb2.GetRefundRequest(refund_id=refund_id)))).refund
+        status = refunds_pb2.RefundStatus.Name(refund.status).removeprefix("REFUND_STATUS_")
+        return RefundRecord(refund.refund_id, status, refund.saga_id)
+
+
+def grpc_participants(client: Callable[[str], Any]) -> Participants:
+    """The participants over ``client(peer)``, a ServiceClient of each peer (``Infrastructure.peer_client``
+    gives one with the saga's credentials on a channel it closes at shutdown)."""
+    return Participants(
+        customers=GrpcCustomers(client("customers")),
+        pricing=GrpcPricing(client("pricing")),
+        orders=GrpcOrders(client("orders")),
+        inventory=GrpcInventory(client("inventory")),
+        payments=GrpcPayments(client("payments")),
+        refunds=GrpcRefunds(client("refunds")),
+    )

@@ -8,7 +8,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from oms.common.v1 import common_pb2
 from oms.saga.v1 import saga_pb2
 
-from services.saga.application.commands import CancelOrder, GetSaga, ListSagas, PlaceOrder
+from services.saga.application.commands import CancelOrder, ExecuteRefund, GetSaga, ListSagas, PlaceOrder
+from services.saga.application.execute_refund import PAYMENT_REFUND_ID, REFUND_ID
 from services.saga.application.place_order import CUSTOMER_ID, ORDER_ID, PAYMENT_ID, RESERVATION_ID, total_of
 from services.saga.domain.model import Saga, SagaState, StepError, StepRecord
 from services.saga.domain.placement import Address, Buyer, Line, PaymentMethod, Placement
@@ -77,6 +78,10 @@ def cancel_order_in(request: saga_pb2.CancelOrderRequest) -> CancelOrder:
     return CancelOrder(request.request_id, request.order_id, request.reason)
 
 
+def execute_refund_in(request: saga_pb2.ExecuteRefundRequest) -> ExecuteRefund:
+    return ExecuteRefund(request.request_id, request.refund_id)
+
+
 def get_saga_in(request: saga_pb2.GetSagaRequest) -> GetSaga:
     return GetSaga(saga_id=request.saga_id, request_id=request.request_id, order_id=request.order_id)
 
@@ -137,6 +142,8 @@ def saga_out(saga: Saga) -> saga_pb2.Saga:
         failure=error_out(saga.failure),
         created_at=_timestamp(saga.created_at),
         updated_at=_timestamp(saga.updated_at),
+        refund_id=str(saga.data.get(REFUND_ID, "")),
+        payment_refund_id=str(saga.data.get(PAYMENT_REFUND_ID, "")),
     )
 
 
@@ -145,3 +152,8 @@ def place_order_out(saga: Saga) -> saga_pb2.PlaceOrderResponse:
     return saga_pb2.PlaceOrderResponse(
         saga=out, order_id=out.order_id, payment_id=out.payment_id, reservation_id=out.reservation_id, total=out.total
     )
+
+
+def execute_refund_out(saga: Saga) -> saga_pb2.ExecuteRefundResponse:
+    out = saga_out(saga)
+    return saga_pb2.ExecuteRefundResponse(saga=out, refund_id=out.refund_id, payment_refund_id=out.payment_refund_id)

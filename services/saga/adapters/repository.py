@@ -20,14 +20,18 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.saga.adapters.events import integration_events
-from services.saga.application.commands import CancelOrder, PlaceOrder
+from services.saga.application.commands import CancelOrder, ExecuteRefund, PlaceOrder
 from services.saga.application.place_order import ORDER_ID
 from services.saga.domain.errors import LeaseLost
 from services.saga.domain.model import Saga, SagaKind, SagaState, StepError, StepRecord, StepStatus, Transition
 from shared.db import UnitOfWork
 from shared.kernel import codec
 
-COMMAND_TYPES: dict[SagaKind, type] = {SagaKind.PLACE_ORDER: PlaceOrder, SagaKind.CANCEL_ORDER: CancelOrder}
+COMMAND_TYPES: dict[SagaKind, type] = {
+    SagaKind.PLACE_ORDER: PlaceOrder,
+    SagaKind.CANCEL_ORDER: CancelOrder,
+    SagaKind.EXECUTE_REFUND: ExecuteRefund,
+}
 AGGREGATE_TYPE = "saga"
 ACTIVE = "('RUNNING', 'COMPENSATING')"
 LEASE_UNTIL = "now() + make_interval(secs => :lease)"

@@ -46,7 +46,7 @@ sagas = Table(
     CheckConstraint(
         "state IN ('RUNNING', 'COMPENSATING', 'SUCCEEDED', 'FAILED', 'COMPENSATION_FAILED')", name="sagas_state"
     ),
-    CheckConstraint("kind IN ('place_order', 'cancel_order')", name="sagas_kind"),
+    CheckConstraint("kind IN ('place_order', 'cancel_order', 'execute_refund')", name="sagas_kind"),
     # Recovery looks only at unfinished sagas, by lease expiry.
     Index("sagas_active_lease", "lease_expires_at", postgresql_where=text(ACTIVE)),
     Index("sagas_order", "order_id", "kind", "saga_id", postgresql_where=text("order_id IS NOT NULL")),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from services.saga.domain.model import SagaState
 from services.saga.domain.placement import Placement, validate_cancellation
+from services.saga.domain.refund import validate_refund_id
 from shared.kernel.errors import InvalidArgument
 from shared.kernel.ids import is_valid_id
 
@@ -38,6 +39,18 @@ class CancelOrder:
     def validate(self) -> None:
         _check_request_id(self.request_id)
         validate_cancellation(self.order_id, self.reason)
+
+
+@dataclass(frozen=True)
+class ExecuteRefund:
+    """Pay back an approved refund (started by refunds' RefundReadyForExecution event, or by an operator)."""
+
+    request_id: str
+    refund_id: str
+
+    def validate(self) -> None:
+        _check_request_id(self.request_id)
+        validate_refund_id(self.refund_id)
 
 
 @dataclass(frozen=True)

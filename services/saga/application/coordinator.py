@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from services.saga.application.commands import CancelOrder, GetSaga, ListSagas, PlaceOrder
+from services.saga.application.commands import CancelOrder, ExecuteRefund, GetSaga, ListSagas, PlaceOrder
 from services.saga.application.engine import RunOutcome, SagaEngine
+from services.saga.application.execute_refund import REFUND_ID
 from services.saga.application.place_order import ORDER_ID
 from services.saga.application.ports import SagaStore
 from services.saga.domain.errors import PlacementInProgress, SagaInProgress, SagaNotFound
@@ -83,8 +84,11 @@ def failure_error(saga: Saga) -> OmsError:
         return OmsError(
             f"saga {saga.saga_id} ended {saga.state}", reason="SAGA_FAILED", metadata={"saga_id": saga.saga_id}
         )
+    own_keys = ("saga_id", "step", "participant_domain", "compensated")
     metadata = {
-        **failure.metadata,
+        # A participant's key the saga also uses (say, the saga_id of REFUND_EXECUTED_BY_OTHER_SAGA) is
+        # kept under "participant_<key>" rather than overwritten.
+        **{f"participant_{k}" if k in own_keys else k: v for k, v in failure.metadata.items()},
         "saga_id": saga.saga_id,
         "step": saga.failed_step or "",
         "participant_domain": failure.domain,
@@ -132,6 +136,21 @@ class Coordinator:
             )
         saga = await self._start_or_join(command, SagaKind.CANCEL_ORDER, data={ORDER_ID: command.order_id})
         return self._outcome(await self.wait(saga.saga_id, deadline=deadline))
+
+    async def execute_refund(self, command: ExecuteRefund, *, deadline: float | None = None) -> Saga:
+        """Run (or join) the refund execution saga of ``command.request_id``; its end state, or the failure raised."""
+        command.validate()
+        saga = await self._start_or_join(command, SagaKind.EXECUTE_REFUND, data={REFUND_ID: command.refund_id})
+        return self._outcome(await self.wait(saga.saga_id, deadline=deadline))
+
+    async def start_refund_execution(self, refund_id: str) -> Saga:
+        """Start the refund execution saga of a refund that became ready, without waiting for it.
+
+        Keyed on the refund, so the event delivered twice (or by two consumers) starts one saga.
+        """
+        command = ExecuteRefund(f"refund-ready:{refund_id}", refund_id)
+        command.validate()
+        return await self._start_or_join(command, SagaKind.EXECUTE_REFUND, data={REFUND_ID: command.refund_id})
 
     # Queries
 

@@ -43,6 +43,7 @@ class StepContext:
     data: Mapping[str, Any]
     # For a compensation: the failure being undone (its reason makes a good cancellation reason).
     failure: StepError | None = None
+    failed_step: str | None = None
 
 
 Action = Callable[[StepContext], Awaitable[Mapping[str, Any] | None]]
@@ -54,12 +55,16 @@ class Step:
     """One step: ``action`` returns outputs merged into the saga's data; ``compensation`` undoes it.
 
     Both must be safe to run twice with the same request id (participants deduplicate on it), and a
-    compensation must succeed when there is nothing to undo.
+    compensation must succeed when there is nothing to undo. A ``patient`` step is treated like the
+    pivot wherever it stands: a participant that stays unavailable parks the saga until it answers
+    (instead of counting the step as failed and compensating on a guess), and an error that is neither
+    transient nor a refusal stops the saga for a person.
     """
 
     name: str
     action: Action
     compensation: Compensation | None = None
+    patient: bool = False
 
 
 @dataclass(frozen=True)
@@ -215,7 +220,7 @@ class SagaEngine:
             if result.error is None:
                 saga.succeed_step(step.name, result.outputs or {}, now)
                 continue
-            if definition.at_or_past_pivot(step.name):
+            if definition.at_or_past_pivot(step.name) or step.patient:
                 # From the pivot on, a step that may have happened can no longer be undone: keep
                 # trying it later rather than leave the saga half done; a refusal needs a person.
                 if result.transient:
@@ -277,6 +282,7 @@ class SagaEngine:
             payload=saga.payload,
             data=MappingProxyType(saga.data),
             failure=saga.failure if undo else None,
+            failed_step=saga.failed_step if undo else None,
         )
         attempt = 1
         while True:

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from services.saga.domain.model import Saga, SagaKind, SagaState, StepError, Transition
 from services.saga.domain.placement import Buyer, Line, PaymentMethod, Placement
+from services.saga.domain.refund import RefundExecution, ReservedLine
 from shared.kernel.money import Money
 
 
@@ -75,6 +76,32 @@ class PaymentView:
         return self.captured - self.refunded - self.refund_pending
 
 
+@dataclass(frozen=True)
+class RefundReceipt:
+    """What payments answered to a refund: the payment after it, and the refund it made (PENDING until settled)."""
+
+    payment: PaymentView
+    refund_id: str
+    status: str
+
+
+class RefundStatus:
+    """The payments service's refund statuses (names as in oms.payments.v1.RefundStatus, without the prefix)."""
+
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class RefundRecord:
+    """A refund as the refunds service keeps it: where it stands and which saga executes it."""
+
+    refund_id: str
+    status: str
+    saga_id: str
+
+
 class Customers(Protocol):
     async def upsert_customer(self, request_id: str, buyer: Buyer, channel: str) -> CustomerRef: ...
 
@@ -106,6 +133,16 @@ class Inventory(Protocol):
 
     async def release(self, request_id: str, order_id: str, reason: str) -> None: ...
 
+    async def reserved_lines(self, order_id: str) -> list[ReservedLine]:
+        """The lines of the order's reservation, whatever its status (none when it never reserved)."""
+        ...
+
+    async def restock_return(
+        self, request_id: str, order_id: str, warehouse_id: str, sku: str, quantity: int, reference: str
+    ) -> None:
+        """Puts returned goods that passed inspection back on hand."""
+        ...
+
 
 class Payments(Protocol):
     async def authorize(self, request_id: str, order_id: str, amount: Money, method: PaymentMethod) -> PaymentView: ...
@@ -114,9 +151,21 @@ class Payments(Protocol):
 
     async def void(self, request_id: str, payment_id: str) -> PaymentView: ...
 
-    async def refund(self, request_id: str, payment_id: str, amount: Money, reason: str) -> PaymentView: ...
+    async def refund(self, request_id: str, payment_id: str, amount: Money, reason: str) -> RefundReceipt: ...
 
     async def payments_of_order(self, order_id: str) -> list[PaymentView]: ...
+
+
+class Refunds(Protocol):
+    async def mark_executing(self, request_id: str, refund_id: str, saga_id: str) -> RefundExecution:
+        """READY_FOR_EXECUTION -> EXECUTING by this saga; what to pay back and what to do with stock."""
+        ...
+
+    async def mark_completed(self, request_id: str, refund_id: str, payment_refund_id: str) -> None: ...
+
+    async def mark_failed(self, request_id: str, refund_id: str, reason: str) -> None: ...
+
+    async def get_refund(self, refund_id: str) -> RefundRecord: ...
 
 
 @dataclass(frozen=True)
@@ -126,6 +175,7 @@ class Participants:
     orders: Orders
     inventory: Inventory
     payments: Payments
+    refunds: Refunds
 
 
 class SagaStore(Protocol):

@@ -14,6 +14,7 @@ from shared.kernel.errors import InvalidTransition
 class SagaKind(enum.StrEnum):
     PLACE_ORDER = "place_order"
     CANCEL_ORDER = "cancel_order"
+    EXECUTE_REFUND = "execute_refund"
 
 
 class SagaState(enum.StrEnum):

@@ -14,9 +14,11 @@ from oms.common.v1 import common_pb2
 from oms.saga.v1 import saga_pb2
 
 from services.saga.bootstrap import Settings, build_service
+from services.saga.domain.refund import RefundItem
 from shared.kernel.ids import new_id
+from shared.kernel.money import Money
 from tests.harness import running_service
-from tests.unit.saga.saga_fakes import FakeWorld, error
+from tests.unit.saga.saga_fakes import FakeRefund, FakeWorld, error
 
 pb = saga_pb2
 
@@ -287,3 +289,61 @@ async def test_list_sagas_pages_and_filters(client: Any) -> None:
     assert first.sagas[0].saga_id > second.sagas[0].saga_id
     assert {s.state for s in [*first.sagas, *second.sagas]} == {pb.SAGA_STATE_SUCCEEDED}
     assert bad.code == grpc.StatusCode.INVALID_ARGUMENT and [v.field for v in bad.violations] == ["states[0]"]
+
+
+async def test_execute_refund_pays_back_and_is_found_by_its_request_id(client: Any, world: FakeWorld) -> None:
+    placed = await client.PlaceOrder(request())
+    refund = FakeRefund(
+        new_id(),
+        placed.order_id,
+        placed.payment_id,
+        "FULL_BEFORE_SHIPMENT",
+        Money(placed.total.amount_minor, "CNY"),
+        (RefundItem("SKU-1", 2), RefundItem("SKU-2", 1)),
+        "RELEASE_RESERVATION",
+    )
+    world.refund_records[refund.refund_id] = refund
+    sent = pb.ExecuteRefundRequest(request_id=new_id(), refund_id=refund.refund_id)
+
+    executed = await client.ExecuteRefund(sent)
+    again = await client.ExecuteRefund(sent)
+
+    assert executed.saga.state == pb.SAGA_STATE_SUCCEEDED
+    assert executed.saga.kind == pb.SAGA_KIND_EXECUTE_REFUND
+    assert executed.refund_id == executed.saga.refund_id == refund.refund_id
+    assert executed.payment_refund_id == refund.payment_refund_id != ""
+    assert executed.saga.total == placed.total
+    assert again == executed
+    assert refund.status == "COMPLETED"
+    assert world.orders[placed.order_id] == "CANCELLED"
+    found = (await client.GetSaga(pb.GetSagaRequest(request_id=sent.request_id))).saga
+    assert found.saga_id == executed.saga.saga_id
+    assert [s.name for s in found.steps] == [
+        "mark_refund_executing",
+        "refund_payment",
+        "move_stock",
+        "update_order",
+        "mark_refund_completed",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sent", "field"),
+    [
+        (pb.ExecuteRefundRequest(request_id="", refund_id="01a200b7-2678-7698-8f96-f4cc81db84d6"), "request_id"),
+        (pb.ExecuteRefundRequest(request_id="op-1", refund_id="𠮷"), "refund_id"),
+    ],
+)
+async def test_execute_refund_bad_input(client: Any, sent: pb.ExecuteRefundRequest, field: str) -> None:
+    failure = await refused(client.ExecuteRefund(sent))
+
+    assert failure.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert [v.field for v in failure.violations] == [field]
+
+
+async def test_execute_refund_of_an_unknown_refund_passes_not_found_through(client: Any) -> None:
+    failure = await refused(client.ExecuteRefund(pb.ExecuteRefundRequest(request_id=new_id(), refund_id=new_id())))
+
+    assert failure.code == grpc.StatusCode.NOT_FOUND
+    assert failure.reason == "REFUND_NOT_FOUND"
+    assert failure.metadata["step"] == "mark_refund_executing"

@@ -8,6 +8,7 @@ import pytest
 
 from services.saga.application.cancel_order import cancel_order_saga
 from services.saga.application.engine import RunOutcome, SagaEngine
+from services.saga.application.execute_refund import execute_refund_saga
 from services.saga.application.place_order import place_order_saga
 from services.saga.domain.model import Saga, SagaKind
 from services.saga.domain.retry import RetryPolicy
@@ -31,6 +32,7 @@ class Harness:
             {
                 SagaKind.PLACE_ORDER: place_order_saga(participants, reservation_ttl_seconds=900),
                 SagaKind.CANCEL_ORDER: cancel_order_saga(participants),
+                SagaKind.EXECUTE_REFUND: execute_refund_saga(participants),
             },
             store or self.store,
             action_retry=RetryPolicy(max_attempts=3, base_seconds=0.1, cap_seconds=1.0),

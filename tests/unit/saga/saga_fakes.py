@@ -20,10 +20,13 @@ from services.saga.application.ports import (
     PaymentView,
     Quote,
     QuotedLine,
+    RefundReceipt,
+    RefundRecord,
 )
 from services.saga.domain.errors import LeaseLost
 from services.saga.domain.model import ACTIVE_STATES, Saga, SagaKind, SagaState, StepError, Transition
 from services.saga.domain.placement import Address, Buyer, Line, PaymentMethod, Placement
+from services.saga.domain.refund import RefundExecution, RefundItem, ReservedLine
 from shared.kernel.money import Money
 
 UNIT_PRICE = 12_000
@@ -87,6 +90,26 @@ class Call:
     args: tuple[Any, ...] = ()
 
 
+WAREHOUSE = "00000000-0000-7000-8000-0000000000aa"
+
+
+@dataclass
+class FakeRefund:
+    """A refund as the refunds service keeps it, reduced to what the execution saga reads and changes."""
+
+    refund_id: str
+    order_id: str
+    payment_id: str
+    kind: str
+    total: Money
+    items: tuple[RefundItem, ...]
+    stock_action: str
+    status: str = "READY_FOR_EXECUTION"
+    saga_id: str = ""
+    payment_refund_id: str = ""
+    failure_reason: str = ""
+
+
 @dataclass
 class FakeWorld:
     """Every participant at once, recording each call in order; ``script`` queues errors per method.
@@ -112,6 +135,14 @@ class FakeWorld:
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     # Authorizations stay AUTHORIZING and answer UNAVAILABLE (the sandbox's tok_timeout).
     authorizing: bool = False
+    refund_records: dict[str, FakeRefund] = field(default_factory=dict)
+    refund_answers: dict[str, RefundExecution] = field(default_factory=dict)  # request_id -> first answer
+    payment_refund_ids: dict[str, str] = field(default_factory=dict)  # request_id -> payments' refund id
+    # Refunds stay PENDING at the provider (it has not paid out yet).
+    refunds_pending: bool = False
+    settled_refunds: set[str] = field(default_factory=set)
+    restocks: dict[str, tuple[str, str, str, int]] = field(default_factory=dict)  # request_id -> restock
+    reserved: dict[str, tuple[Line, ...]] = field(default_factory=dict)  # order_id -> reserved lines
     # Holds expire at once (the sweeper gets there before the money comes in).
     holds_expire: bool = False
     # Refusals a participant repeats to a repeated request id (as payments does for a decline).
@@ -160,7 +191,7 @@ class FakeWorld:
     def participants(self) -> Participants:
         return Participants(
             customers=_Customers(self), pricing=_Pricing(self), orders=_Orders(self),
-            inventory=_Inventory(self), payments=_Payments(self),
+            inventory=_Inventory(self), payments=_Payments(self), refunds=_Refunds(self),
         )  # fmt: skip
 
     def payment_of(self, order_id: str) -> PaymentView | None:
@@ -250,6 +281,7 @@ class _Inventory:
         await self.w._enter("inventory.reserve", request_id, order_id, tuple(lines), shipping_province, ttl_seconds)
         # Like the real service: an order reserves at most once, and a release first bars a late reserve.
         self.w.reservations.setdefault(order_id, "EXPIRED" if self.w.holds_expire else "HELD")
+        self.w.reserved.setdefault(order_id, tuple(lines))
         self.w._leave("inventory.reserve")
         return f"reservation-{order_id}"
 
@@ -267,9 +299,23 @@ class _Inventory:
 
     async def release(self, request_id: str, order_id: str, reason: str) -> None:
         await self.w._enter("inventory.release", request_id, order_id, reason)
+        if self.w.reservations.get(order_id) == "CONFIRMED":
+            raise error("FAILED_PRECONDITION", "INVALID_TRANSITION", order_id=order_id)
         if self.w.reservations.get(order_id) != "EXPIRED":
             self.w.reservations[order_id] = "RELEASED"
         self.w._leave("inventory.release")
+
+    async def reserved_lines(self, order_id: str) -> list[ReservedLine]:
+        await self.w._enter("inventory.list_reservations", None, order_id)
+        lines = self.w.reserved.get(order_id, ())
+        return [ReservedLine(line.sku, WAREHOUSE, line.quantity) for line in lines]
+
+    async def restock_return(
+        self, request_id: str, order_id: str, warehouse_id: str, sku: str, quantity: int, reference: str
+    ) -> None:
+        await self.w._enter("inventory.restock_return", request_id, order_id, warehouse_id, sku, quantity)
+        self.w.restocks.setdefault(request_id, (order_id, warehouse_id, sku, quantity))
+        self.w._leave("inventory.restock_return")
 
 
 class _Payments:
@@ -315,22 +361,83 @@ class _Payments:
         self.w._leave("payments.void")
         return payment
 
-    async def refund(self, request_id: str, payment_id: str, amount: Money, reason: str) -> PaymentView:
+    async def refund(self, request_id: str, payment_id: str, amount: Money, reason: str) -> RefundReceipt:
         await self.w._enter("payments.refund", request_id, payment_id, amount)
         payment = self.w.payments[payment_id]
         if request_id not in self.w.refunds:
             if amount.amount_minor > payment.refundable.amount_minor:
                 raise error("FAILED_PRECONDITION", "REFUND_EXCEEDS_CAPTURED")
             self.w.refunds[request_id] = amount
+            self.w.payment_refund_ids[request_id] = self.w._id("uuid")
+            payment = self._put(payment, refund_pending=payment.refund_pending + amount)
+        if request_id not in self.w.settled_refunds and not self.w.refunds_pending:
+            # The provider paid out: a repeat of a pending refund asks it again, as payments does.
+            self.w.settled_refunds.add(request_id)
             refunded = payment.refunded + amount
             status = PaymentStatus.REFUNDED if refunded == payment.captured else PaymentStatus.PARTIALLY_REFUNDED
-            payment = self._put(payment, refunded=refunded, status=status)
+            payment = self._put(
+                payment, refunded=refunded, refund_pending=payment.refund_pending - amount, status=status
+            )
         self.w._leave("payments.refund")
-        return payment
+        status = "SUCCEEDED" if request_id in self.w.settled_refunds else "PENDING"
+        return RefundReceipt(payment, self.w.payment_refund_ids[request_id], status)
 
     async def payments_of_order(self, order_id: str) -> list[PaymentView]:
         await self.w._enter("payments.list", None, order_id)
         return [p for pid, p in self.w.payments.items() if self.w.payment_order[pid] == order_id]
+
+
+class _Refunds:
+    def __init__(self, world: FakeWorld) -> None:
+        self.w = world
+
+    def _get(self, refund_id: str) -> FakeRefund:
+        refund = self.w.refund_records.get(refund_id)
+        if refund is None:
+            raise error("NOT_FOUND", "REFUND_NOT_FOUND", refund_id=refund_id)
+        return refund
+
+    async def mark_executing(self, request_id: str, refund_id: str, saga_id: str) -> RefundExecution:
+        await self.w._enter("refunds.mark_executing", request_id, refund_id, saga_id)
+        if request_id in self.w.refund_answers:
+            answer = self.w.refund_answers[request_id]
+        else:
+            refund = self._get(refund_id)
+            if refund.status == "EXECUTING" and refund.saga_id != saga_id:
+                raise error("FAILED_PRECONDITION", "REFUND_EXECUTED_BY_OTHER_SAGA", saga_id=refund.saga_id)
+            if refund.status not in ("READY_FOR_EXECUTION", "EXECUTING"):
+                raise error("FAILED_PRECONDITION", "INVALID_TRANSITION", **{"from": refund.status, "to": "EXECUTING"})
+            refund.status, refund.saga_id = "EXECUTING", saga_id
+            answer = RefundExecution(
+                refund.refund_id, refund.order_id, refund.payment_id, refund.kind, refund.total, refund.items,
+                refund.stock_action,
+            )  # fmt: skip
+            self.w.refund_answers[request_id] = answer
+        self.w._leave("refunds.mark_executing")
+        return answer
+
+    async def mark_completed(self, request_id: str, refund_id: str, payment_refund_id: str) -> None:
+        await self.w._enter("refunds.mark_completed", request_id, refund_id, payment_refund_id)
+        refund = self._get(refund_id)
+        if not (refund.status == "COMPLETED" and refund.payment_refund_id == payment_refund_id):
+            if refund.status != "EXECUTING":
+                raise error("FAILED_PRECONDITION", "INVALID_TRANSITION")
+            refund.status, refund.payment_refund_id = "COMPLETED", payment_refund_id
+        self.w._leave("refunds.mark_completed")
+
+    async def mark_failed(self, request_id: str, refund_id: str, reason: str) -> None:
+        await self.w._enter("refunds.mark_failed", request_id, refund_id, reason)
+        refund = self._get(refund_id)
+        if refund.status != "FAILED":
+            if refund.status != "EXECUTING":
+                raise error("FAILED_PRECONDITION", "INVALID_TRANSITION")
+            refund.status, refund.failure_reason = "FAILED", reason
+        self.w._leave("refunds.mark_failed")
+
+    async def get_refund(self, refund_id: str) -> RefundRecord:
+        await self.w._enter("refunds.get", None, refund_id)
+        refund = self._get(refund_id)
+        return RefundRecord(refund.refund_id, refund.status, refund.saga_id)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from oms.common.v1 import common_pb2 as oms_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16oms/saga/v1/saga.proto\x12\x0boms.saga.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aoms/common/v1/common.proto\"v\n\x0f\x43ustomerDetails\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05phone\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x0e\n\x06tax_id\x18\x04 \x01(\t\x12\'\n\x07\x61\x64\x64ress\x18\x05 \x01(\x0b\x32\x16.oms.common.v1.Address\"*\n\tOrderLine\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x03\"0\n\rPaymentMethod\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\r\n\x05token\x18\x02 \x01(\t\"\xf9\x02\n\x11PlaceOrderRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12.\n\x08\x63ustomer\x18\x02 \x01(\x0b\x32\x1c.oms.saga.v1.CustomerDetails\x12%\n\x05lines\x18\x03 \x03(\x0b\x32\x16.oms.saga.v1.OrderLine\x12\x30\n\x10shipping_address\x18\x04 \x01(\x0b\x32\x16.oms.common.v1.Address\x12\x14\n\x0c\x63oupon_codes\x18\x05 \x03(\t\x12\x32\n\x0epayment_method\x18\x06 \x01(\x0b\x32\x1a.oms.saga.v1.PaymentMethod\x12\x0f\n\x07\x63hannel\x18\x07 \x01(\t\x12\x18\n\x10\x63hannel_order_id\x18\x08 \x01(\t\x12*\n\norder_type\x18\t \x01(\x0e\x32\x16.oms.saga.v1.OrderType\x12\x14\n\x0c\x62uyer_remark\x18\n \x01(\t\x12\x10\n\x08\x63urrency\x18\x0b \x01(\t\"\x98\x01\n\x12PlaceOrderResponse\x12\x1f\n\x04saga\x18\x01 \x01(\x0b\x32\x11.oms.saga.v1.Saga\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x12\n\npayment_id\x18\x03 \x01(\t\x12\x16\n\x0ereservation_id\x18\x04 \x01(\t\x12#\n\x05total\x18\x05 \x01(\x0b\x32\x14.oms.common.v1.Money\"J\n\x12\x43\x61ncelOrderRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"6\n\x13\x43\x61ncelOrderResponse\x12\x1f\n\x04saga\x18\x01 \x01(\x0b\x32\x11.oms.saga.v1.Saga\"T\n\x0eGetSagaRequest\x12\x11\n\x07saga_id\x18\x01 \x01(\tH\x00\x12\x14\n\nrequest_id\x18\x02 \x01(\tH\x00\x12\x12\n\x08order_id\x18\x03 \x01(\tH\x00\x42\x05\n\x03key\"2\n\x0fGetSagaResponse\x12\x1f\n\x04saga\x18\x01 \x01(\x0b\x32\x11.oms.saga.v1.Saga\"d\n\x10ListSagasRequest\x12&\n\x06states\x18\x01 \x03(\x0e\x32\x16.oms.saga.v1.SagaState\x12(\n\x04page\x18\x02 \x01(\x0b\x32\x1a.oms.common.v1.PageRequest\"`\n\x11ListSagasResponse\x12 \n\x05sagas\x18\x01 \x03(\x0b\x32\x11.oms.saga.v1.Saga\x12)\n\x04page\x18\x02 \x01(\x0b\x32\x1b.oms.common.v1.PageResponse\"\xb3\x01\n\tStepError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x0e\n\x06\x64omain\x18\x04 \x01(\t\x12\x36\n\x08metadata\x18\x05 \x03(\x0b\x32$.oms.saga.v1.StepError.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x93\x02\n\x08SagaStep\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\'\n\x06status\x18\x02 \x01(\x0e\x32\x17.oms.saga.v1.StepStatus\x12\x10\n\x08\x61ttempts\x18\x03 \x01(\x05\x12\x1d\n\x15\x63ompensation_attempts\x18\x04 \x01(\x05\x12*\n\nlast_error\x18\x05 \x01(\x0b\x32\x16.oms.saga.v1.StepError\x12\x12\n\nrequest_id\x18\x06 \x01(\t\x12.\n\nstarted_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb3\x03\n\x04Saga\x12\x0f\n\x07saga_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12#\n\x04kind\x18\x03 \x01(\x0e\x32\x15.oms.saga.v1.SagaKind\x12%\n\x05state\x18\x04 \x01(\x0e\x32\x16.oms.saga.v1.SagaState\x12\x10\n\x08order_id\x18\x05 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x06 \x01(\t\x12\x16\n\x0ereservation_id\x18\x07 \x01(\t\x12\x12\n\npayment_id\x18\x08 \x01(\t\x12#\n\x05total\x18\t \x01(\x0b\x32\x14.oms.common.v1.Money\x12$\n\x05steps\x18\n \x03(\x0b\x32\x15.oms.saga.v1.SagaStep\x12\x13\n\x0b\x66\x61iled_step\x18\x0b \x01(\t\x12\'\n\x07\x66\x61ilure\x18\x0c \x01(\x0b\x32\x16.oms.saga.v1.StepError\x12.\n\ncreated_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\\\n\x08SagaKind\x12\x19\n\x15SAGA_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15SAGA_KIND_PLACE_ORDER\x10\x01\x12\x1a\n\x16SAGA_KIND_CANCEL_ORDER\x10\x02*\xb1\x01\n\tSagaState\x12\x1a\n\x16SAGA_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12SAGA_STATE_RUNNING\x10\x01\x12\x1b\n\x17SAGA_STATE_COMPENSATING\x10\x02\x12\x18\n\x14SAGA_STATE_SUCCEEDED\x10\x03\x12\x15\n\x11SAGA_STATE_FAILED\x10\x04\x12\"\n\x1eSAGA_STATE_COMPENSATION_FAILED\x10\x05*\x8d\x02\n\nStepStatus\x12\x1b\n\x17STEP_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13STEP_STATUS_PENDING\x10\x01\x12\x17\n\x13STEP_STATUS_RUNNING\x10\x02\x12\x19\n\x15STEP_STATUS_SUCCEEDED\x10\x03\x12\x16\n\x12STEP_STATUS_FAILED\x10\x04\x12\x1d\n\x19STEP_STATUS_INDETERMINATE\x10\x05\x12\x1c\n\x18STEP_STATUS_COMPENSATING\x10\x06\x12\x1b\n\x17STEP_STATUS_COMPENSATED\x10\x07\x12#\n\x1fSTEP_STATUS_COMPENSATION_FAILED\x10\x08*k\n\tOrderType\x12\x1a\n\x16ORDER_TYPE_UNSPECIFIED\x10\x00\x12\x16\n\x12ORDER_TYPE_REGULAR\x10\x01\x12\x13\n\x0fORDER_TYPE_RUSH\x10\x02\x12\x15\n\x11ORDER_TYPE_SAMPLE\x10\x03\x32\xc0\x02\n\x0bSagaService\x12M\n\nPlaceOrder\x12\x1e.oms.saga.v1.PlaceOrderRequest\x1a\x1f.oms.saga.v1.PlaceOrderResponse\x12P\n\x0b\x43\x61ncelOrder\x12\x1f.oms.saga.v1.CancelOrderRequest\x1a .oms.saga.v1.CancelOrderResponse\x12\x44\n\x07GetSaga\x12\x1b.oms.saga.v1.GetSagaRequest\x1a\x1c.oms.saga.v1.GetSagaResponse\x12J\n\tListSagas\x12\x1d.oms.saga.v1.ListSagasRequest\x1a\x1e.oms.saga.v1.ListSagasResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16oms/saga/v1/saga.proto\x12\x0boms.saga.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aoms/common/v1/common.proto\"v\n\x0f\x43ustomerDetails\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05phone\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x0e\n\x06tax_id\x18\x04 \x01(\t\x12\'\n\x07\x61\x64\x64ress\x18\x05 \x01(\x0b\x32\x16.oms.common.v1.Address\"*\n\tOrderLine\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x03\"0\n\rPaymentMethod\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\r\n\x05token\x18\x02 \x01(\t\"\xf9\x02\n\x11PlaceOrderRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12.\n\x08\x63ustomer\x18\x02 \x01(\x0b\x32\x1c.oms.saga.v1.CustomerDetails\x12%\n\x05lines\x18\x03 \x03(\x0b\x32\x16.oms.saga.v1.OrderLine\x12\x30\n\x10shipping_address\x18\x04 \x01(\x0b\x32\x16.oms.common.v1.Address\x12\x14\n\x0c\x63oupon_codes\x18\x05 \x03(\t\x12\x32\n\x0epayment_method\x18\x06 \x01(\x0b\x32\x1a.oms.saga.v1.PaymentMethod\x12\x0f\n\x07\x63hannel\x18\x07 \x01(\t\x12\x18\n\x10\x63hannel_order_id\x18\x08 \x01(\t\x12*\n\norder_type\x18\t \x01(\x0e\x32\x16.oms.saga.v1.OrderType\x12\x14\n\x0c\x62uyer_remark\x18\n \x01(\t\x12\x10\n\x08\x63urrency\x18\x0b \x01(\t\"\x98\x01\n\x12PlaceOrderResponse\x12\x1f\n\x04saga\x18\x01 \x01(\x0b\x32\x11.oms.saga.v1.Saga\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x12\n\npayment_id\x18\x03 \x01(\t\x12\x16\n\x0ereservation_id\x18\x04 \x01(\t\x12#\n\x05total\x18\x05 \x01(\x0b\x32\x14.oms.common.v1.Money\"J\n\x12\x43\x61ncelOrderRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"6\n\x13\x43\x61ncelOrderResponse\x12\x1f\n\x04saga\x18\x01 \x01(\x0b\x32\x11.oms.saga.v1.Saga\"=\n\x14\x45xecuteRefundRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x11\n\trefund_id\x18\x02 \x01(\t\"f\n\x15\x45xecuteRefundResponse\x12\x1f\n\x04saga\x18\x01 \x01(\x0b\x32\x11.oms.saga.v1.Saga\x12\x11\n\trefund_id\x18\x02 \x01(\t\x12\x19\n\x11payment_refund_id\x18\x03 \x01(\t\"T\n\x0eGetSagaRequest\x12\x11\n\x07saga_id\x18\x01 \x01(\tH\x00\x12\x14\n\nrequest_id\x18\x02 \x01(\tH\x00\x12\x12\n\x08order_id\x18\x03 \x01(\tH\x00\x42\x05\n\x03key\"2\n\x0fGetSagaResponse\x12\x1f\n\x04saga\x18\x01 \x01(\x0b\x32\x11.oms.saga.v1.Saga\"d\n\x10ListSagasRequest\x12&\n\x06states\x18\x01 \x03(\x0e\x32\x16.oms.saga.v1.SagaState\x12(\n\x04page\x18\x02 \x01(\x0b\x32\x1a.oms.common.v1.PageRequest\"`\n\x11ListSagasResponse\x12 \n\x05sagas\x18\x01 \x03(\x0b\x32\x11.oms.saga.v1.Saga\x12)\n\x04page\x18\x02 \x01(\x0b\x32\x1b.oms.common.v1.PageResponse\"\xb3\x01\n\tStepError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x0e\n\x06\x64omain\x18\x04 \x01(\t\x12\x36\n\x08metadata\x18\x05 \x03(\x0b\x32$.oms.saga.v1.StepError.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x93\x02\n\x08SagaStep\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\'\n\x06status\x18\x02 \x01(\x0e\x32\x17.oms.saga.v1.StepStatus\x12\x10\n\x08\x61ttempts\x18\x03 \x01(\x05\x12\x1d\n\x15\x63ompensation_attempts\x18\x04 \x01(\x05\x12*\n\nlast_error\x18\x05 \x01(\x0b\x32\x16.oms.saga.v1.StepError\x12\x12\n\nrequest_id\x18\x06 \x01(\t\x12.\n\nstarted_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xe1\x03\n\x04Saga\x12\x0f\n\x07saga_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12#\n\x04kind\x18\x03 \x01(\x0e\x32\x15.oms.saga.v1.SagaKind\x12%\n\x05state\x18\x04 \x01(\x0e\x32\x16.oms.saga.v1.SagaState\x12\x10\n\x08order_id\x18\x05 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x06 \x01(\t\x12\x16\n\x0ereservation_id\x18\x07 \x01(\t\x12\x12\n\npayment_id\x18\x08 \x01(\t\x12#\n\x05total\x18\t \x01(\x0b\x32\x14.oms.common.v1.Money\x12$\n\x05steps\x18\n \x03(\x0b\x32\x15.oms.saga.v1.SagaStep\x12\x13\n\x0b\x66\x61iled_step\x18\x0b \x01(\t\x12\'\n\x07\x66\x61ilure\x18\x0c \x01(\x0b\x32\x16.oms.saga.v1.StepError\x12.\n\ncreated_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\trefund_id\x18\x0f \x01(\t\x12\x19\n\x11payment_refund_id\x18\x10 \x01(\t*z\n\x08SagaKind\x12\x19\n\x15SAGA_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15SAGA_KIND_PLACE_ORDER\x10\x01\x12\x1a\n\x16SAGA_KIND_CANCEL_ORDER\x10\x02\x12\x1c\n\x18SAGA_KIND_EXECUTE_REFUND\x10\x03*\xb1\x01\n\tSagaState\x12\x1a\n\x16SAGA_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12SAGA_STATE_RUNNING\x10\x01\x12\x1b\n\x17SAGA_STATE_COMPENSATING\x10\x02\x12\x18\n\x14SAGA_STATE_SUCCEEDED\x10\x03\x12\x15\n\x11SAGA_STATE_FAILED\x10\x04\x12\"\n\x1eSAGA_STATE_COMPENSATION_FAILED\x10\x05*\x8d\x02\n\nStepStatus\x12\x1b\n\x17STEP_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13STEP_STATUS_PENDING\x10\x01\x12\x17\n\x13STEP_STATUS_RUNNING\x10\x02\x12\x19\n\x15STEP_STATUS_SUCCEEDED\x10\x03\x12\x16\n\x12STEP_STATUS_FAILED\x10\x04\x12\x1d\n\x19STEP_STATUS_INDETERMINATE\x10\x05\x12\x1c\n\x18STEP_STATUS_COMPENSATING\x10\x06\x12\x1b\n\x17STEP_STATUS_COMPENSATED\x10\x07\x12#\n\x1fSTEP_STATUS_COMPENSATION_FAILED\x10\x08*k\n\tOrderType\x12\x1a\n\x16ORDER_TYPE_UNSPECIFIED\x10\x00\x12\x16\n\x12ORDER_TYPE_REGULAR\x10\x01\x12\x13\n\x0fORDER_TYPE_RUSH\x10\x02\x12\x15\n\x11ORDER_TYPE_SAMPLE\x10\x03\x32\x98\x03\n\x0bSagaService\x12M\n\nPlaceOrder\x12\x1e.oms.saga.v1.PlaceOrderRequest\x1a\x1f.oms.saga.v1.PlaceOrderResponse\x12P\n\x0b\x43\x61ncelOrder\x12\x1f.oms.saga.v1.CancelOrderRequest\x1a .oms.saga.v1.CancelOrderResponse\x12V\n\rExecuteRefund\x12!.oms.saga.v1.ExecuteRefundRequest\x1a\".oms.saga.v1.ExecuteRefundResponse\x12\x44\n\x07GetSaga\x12\x1b.oms.saga.v1.GetSagaRequest\x1a\x1c.oms.saga.v1.GetSagaResponse\x12J\n\tListSagas\x12\x1d.oms.saga.v1.ListSagasRequest\x1a\x1e.oms.saga.v1.ListSagasResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,14 +35,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_STEPERROR_METADATAENTRY']._loaded_options = None
   _globals['_STEPERROR_METADATAENTRY']._serialized_options = b'8\001'
-  _globals['_SAGAKIND']._serialized_start=2217
-  _globals['_SAGAKIND']._serialized_end=2309
-  _globals['_SAGASTATE']._serialized_start=2312
-  _globals['_SAGASTATE']._serialized_end=2489
-  _globals['_STEPSTATUS']._serialized_start=2492
-  _globals['_STEPSTATUS']._serialized_end=2761
-  _globals['_ORDERTYPE']._serialized_start=2763
-  _globals['_ORDERTYPE']._serialized_end=2870
+  _globals['_SAGAKIND']._serialized_start=2430
+  _globals['_SAGAKIND']._serialized_end=2552
+  _globals['_SAGASTATE']._serialized_start=2555
+  _globals['_SAGASTATE']._serialized_end=2732
+  _globals['_STEPSTATUS']._serialized_start=2735
+  _globals['_STEPSTATUS']._serialized_end=3004
+  _globals['_ORDERTYPE']._serialized_start=3006
+  _globals['_ORDERTYPE']._serialized_end=3113
   _globals['_CUSTOMERDETAILS']._serialized_start=100
   _globals['_CUSTOMERDETAILS']._serialized_end=218
   _globals['_ORDERLINE']._serialized_start=220
@@ -57,22 +57,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CANCELORDERREQUEST']._serialized_end=923
   _globals['_CANCELORDERRESPONSE']._serialized_start=925
   _globals['_CANCELORDERRESPONSE']._serialized_end=979
-  _globals['_GETSAGAREQUEST']._serialized_start=981
-  _globals['_GETSAGAREQUEST']._serialized_end=1065
-  _globals['_GETSAGARESPONSE']._serialized_start=1067
-  _globals['_GETSAGARESPONSE']._serialized_end=1117
-  _globals['_LISTSAGASREQUEST']._serialized_start=1119
-  _globals['_LISTSAGASREQUEST']._serialized_end=1219
-  _globals['_LISTSAGASRESPONSE']._serialized_start=1221
-  _globals['_LISTSAGASRESPONSE']._serialized_end=1317
-  _globals['_STEPERROR']._serialized_start=1320
-  _globals['_STEPERROR']._serialized_end=1499
-  _globals['_STEPERROR_METADATAENTRY']._serialized_start=1452
-  _globals['_STEPERROR_METADATAENTRY']._serialized_end=1499
-  _globals['_SAGASTEP']._serialized_start=1502
-  _globals['_SAGASTEP']._serialized_end=1777
-  _globals['_SAGA']._serialized_start=1780
-  _globals['_SAGA']._serialized_end=2215
-  _globals['_SAGASERVICE']._serialized_start=2873
-  _globals['_SAGASERVICE']._serialized_end=3193
+  _globals['_EXECUTEREFUNDREQUEST']._serialized_start=981
+  _globals['_EXECUTEREFUNDREQUEST']._serialized_end=1042
+  _globals['_EXECUTEREFUNDRESPONSE']._serialized_start=1044
+  _globals['_EXECUTEREFUNDRESPONSE']._serialized_end=1146
+  _globals['_GETSAGAREQUEST']._serialized_start=1148
+  _globals['_GETSAGAREQUEST']._serialized_end=1232
+  _globals['_GETSAGARESPONSE']._serialized_start=1234
+  _globals['_GETSAGARESPONSE']._serialized_end=1284
+  _globals['_LISTSAGASREQUEST']._serialized_start=1286
+  _globals['_LISTSAGASREQUEST']._serialized_end=1386
+  _globals['_LISTSAGASRESPONSE']._serialized_start=1388
+  _globals['_LISTSAGASRESPONSE']._serialized_end=1484
+  _globals['_STEPERROR']._serialized_start=1487
+  _globals['_STEPERROR']._serialized_end=1666
+  _globals['_STEPERROR_METADATAENTRY']._serialized_start=1619
+  _globals['_STEPERROR_METADATAENTRY']._serialized_end=1666
+  _globals['_SAGASTEP']._serialized_start=1669
+  _globals['_SAGASTEP']._serialized_end=1944
+  _globals['_SAGA']._serialized_start=1947
+  _globals['_SAGA']._serialized_end=2428
+  _globals['_SAGASERVICE']._serialized_start=3116
+  _globals['_SAGASERVICE']._serialized_end=3524
 # @@protoc_insertion_point(module_scope)

@@ -16,6 +16,7 @@ class SagaKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SAGA_KIND_UNSPECIFIED: _ClassVar[SagaKind]
     SAGA_KIND_PLACE_ORDER: _ClassVar[SagaKind]
     SAGA_KIND_CANCEL_ORDER: _ClassVar[SagaKind]
+    SAGA_KIND_EXECUTE_REFUND: _ClassVar[SagaKind]
 
 class SagaState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -47,6 +48,7 @@ class OrderType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
 SAGA_KIND_UNSPECIFIED: SagaKind
 SAGA_KIND_PLACE_ORDER: SagaKind
 SAGA_KIND_CANCEL_ORDER: SagaKind
+SAGA_KIND_EXECUTE_REFUND: SagaKind
 SAGA_STATE_UNSPECIFIED: SagaState
 SAGA_STATE_RUNNING: SagaState
 SAGA_STATE_COMPENSATING: SagaState
@@ -153,6 +155,24 @@ class CancelOrderResponse(_message.Message):
     saga: Saga
     def __init__(self, saga: _Optional[_Union[Saga, _Mapping]] = ...) -> None: ...
 
+class ExecuteRefundRequest(_message.Message):
+    __slots__ = ("request_id", "refund_id")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    REFUND_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    refund_id: str
+    def __init__(self, request_id: _Optional[str] = ..., refund_id: _Optional[str] = ...) -> None: ...
+
+class ExecuteRefundResponse(_message.Message):
+    __slots__ = ("saga", "refund_id", "payment_refund_id")
+    SAGA_FIELD_NUMBER: _ClassVar[int]
+    REFUND_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_REFUND_ID_FIELD_NUMBER: _ClassVar[int]
+    saga: Saga
+    refund_id: str
+    payment_refund_id: str
+    def __init__(self, saga: _Optional[_Union[Saga, _Mapping]] = ..., refund_id: _Optional[str] = ..., payment_refund_id: _Optional[str] = ...) -> None: ...
+
 class GetSagaRequest(_message.Message):
     __slots__ = ("saga_id", "request_id", "order_id")
     SAGA_ID_FIELD_NUMBER: _ClassVar[int]
@@ -227,7 +247,7 @@ class SagaStep(_message.Message):
     def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[StepStatus, str]] = ..., attempts: _Optional[int] = ..., compensation_attempts: _Optional[int] = ..., last_error: _Optional[_Union[StepError, _Mapping]] = ..., request_id: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Saga(_message.Message):
-    __slots__ = ("saga_id", "request_id", "kind", "state", "order_id", "customer_id", "reservation_id", "payment_id", "total", "steps", "failed_step", "failure", "created_at", "updated_at")
+    __slots__ = ("saga_id", "request_id", "kind", "state", "order_id", "customer_id", "reservation_id", "payment_id", "total", "steps", "failed_step", "failure", "created_at", "updated_at", "refund_id", "payment_refund_id")
     SAGA_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -242,6 +262,8 @@ class Saga(_message.Message):
     FAILURE_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    REFUND_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_REFUND_ID_FIELD_NUMBER: _ClassVar[int]
     saga_id: str
     request_id: str
     kind: SagaKind
@@ -256,4 +278,6 @@ class Saga(_message.Message):
     failure: StepError
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, saga_id: _Optional[str] = ..., request_id: _Optional[str] = ..., kind: _Optional[_Union[SagaKind, str]] = ..., state: _Optional[_Union[SagaState, str]] = ..., order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., reservation_id: _Optional[str] = ..., payment_id: _Optional[str] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[SagaStep, _Mapping]]] = ..., failed_step: _Optional[str] = ..., failure: _Optional[_Union[StepError, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    refund_id: str
+    payment_refund_id: str
+    def __init__(self, saga_id: _Optional[str] = ..., request_id: _Optional[str] = ..., kind: _Optional[_Union[SagaKind, str]] = ..., state: _Optional[_Union[SagaState, str]] = ..., order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., reservation_id: _Optional[str] = ..., payment_id: _Optional[str] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[SagaStep, _Mapping]]] = ..., failed_step: _Optional[str] = ..., failure: _Optional[_Union[StepError, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., refund_id: _Optional[str] = ..., payment_refund_id: _Optional[str] = ...) -> None: ...

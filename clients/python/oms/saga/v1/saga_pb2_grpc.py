@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class SagaServiceStub:
-    """Runs the workflows that span several services (placing and cancelling an order) as sagas: each
+    """Runs the workflows that span several services (placing and cancelling an order, executing a
+    refund) as sagas: each
     step is one call to a participant, persisted before it runs; a failing step compensates the
     earlier ones in reverse order. A coordinator that crashes is resumed by another (or itself on
     restart), so every saga ends in a consistent state: paid orders have stock, released stock has
@@ -55,6 +56,11 @@ class SagaServiceStub:
                 request_serializer=oms_dot_saga_dot_v1_dot_saga__pb2.CancelOrderRequest.SerializeToString,
                 response_deserializer=oms_dot_saga_dot_v1_dot_saga__pb2.CancelOrderResponse.FromString,
                 _registered_method=True)
+        self.ExecuteRefund = channel.unary_unary(
+                '/oms.saga.v1.SagaService/ExecuteRefund',
+                request_serializer=oms_dot_saga_dot_v1_dot_saga__pb2.ExecuteRefundRequest.SerializeToString,
+                response_deserializer=oms_dot_saga_dot_v1_dot_saga__pb2.ExecuteRefundResponse.FromString,
+                _registered_method=True)
         self.GetSaga = channel.unary_unary(
                 '/oms.saga.v1.SagaService/GetSaga',
                 request_serializer=oms_dot_saga_dot_v1_dot_saga__pb2.GetSagaRequest.SerializeToString,
@@ -68,7 +74,8 @@ class SagaServiceStub:
 
 
 class SagaServiceServicer:
-    """Runs the workflows that span several services (placing and cancelling an order) as sagas: each
+    """Runs the workflows that span several services (placing and cancelling an order, executing a
+    refund) as sagas: each
     step is one call to a participant, persisted before it runs; a failing step compensates the
     earlier ones in reverse order. A coordinator that crashes is resumed by another (or itself on
     restart), so every saga ends in a consistent state: paid orders have stock, released stock has
@@ -116,6 +123,29 @@ class SagaServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExecuteRefund(self, request, context):
+        """Executes an approved refund: refunds.MarkRefundExecuting -> payments.Refund of the refund's total
+        (the pivot: money that went back is never taken again) -> stock (inventory.Release of the order's
+        reservation before shipment, inventory.RestockReturn of the returned items after QC, nothing for
+        partial and compensation refunds) -> the order (a full refund before shipment cancels it; the
+        orders service has no refunded state, so other refunds leave the order as it is) ->
+        refunds.MarkRefundCompleted. A refusal before the money moved marks the refund FAILED
+        (refunds.MarkRefundFailed with "<step>: <reason>"); after it, a refusal stops the saga in
+        COMPENSATION_FAILED for a person (the money stays returned). An unreachable participant is
+        retried, then the saga parks and resumes later. The saga also starts by itself, without this
+        RPC, on refunds' RefundReadyForExecution event (request id "refund-ready:<refund_id>"); this RPC
+        is for operators. Idempotent on request_id like PlaceOrder.
+        Errors: INVALID_ARGUMENT (INVALID_ARGUMENT on request_id or refund_id; IDEMPOTENCY_KEY_REUSED);
+        the failing participant's status, e.g. NOT_FOUND (REFUND_NOT_FOUND), FAILED_PRECONDITION
+        (INVALID_TRANSITION when the refund is not ready for execution; REFUND_EXECUTED_BY_OTHER_SAGA
+        with metadata participant_saga_id, the saga executing it; REFUND_DECLINED;
+        REFUND_EXCEEDS_CAPTURED; RESTOCK_WAREHOUSE_UNKNOWN when a returned SKU was never reserved for the
+        order); ABORTED (SAGA_IN_PROGRESS) when the deadline comes first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetSaga(self, request, context):
         """Returns one saga with its steps, found by saga id, request id or order id.
         Errors: INVALID_ARGUMENT (INVALID_ARGUMENT: no key given, or saga_id / order_id not a UUID);
@@ -147,6 +177,11 @@ def add_SagaServiceServicer_to_server(servicer, server):
                     request_deserializer=oms_dot_saga_dot_v1_dot_saga__pb2.CancelOrderRequest.FromString,
                     response_serializer=oms_dot_saga_dot_v1_dot_saga__pb2.CancelOrderResponse.SerializeToString,
             ),
+            'ExecuteRefund': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExecuteRefund,
+                    request_deserializer=oms_dot_saga_dot_v1_dot_saga__pb2.ExecuteRefundRequest.FromString,
+                    response_serializer=oms_dot_saga_dot_v1_dot_saga__pb2.ExecuteRefundResponse.SerializeToString,
+            ),
             'GetSaga': grpc.unary_unary_rpc_method_handler(
                     servicer.GetSaga,
                     request_deserializer=oms_dot_saga_dot_v1_dot_saga__pb2.GetSagaRequest.FromString,
@@ -166,7 +201,8 @@ def add_SagaServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class SagaService:
-    """Runs the workflows that span several services (placing and cancelling an order) as sagas: each
+    """Runs the workflows that span several services (placing and cancelling an order, executing a
+    refund) as sagas: each
     step is one call to a participant, persisted before it runs; a failing step compensates the
     earlier ones in reverse order. A coordinator that crashes is resumed by another (or itself on
     restart), so every saga ends in a consistent state: paid orders have stock, released stock has
@@ -223,6 +259,33 @@ class SagaService:
             '/oms.saga.v1.SagaService/CancelOrder',
             oms_dot_saga_dot_v1_dot_saga__pb2.CancelOrderRequest.SerializeToString,
             oms_dot_saga_dot_v1_dot_saga__pb2.CancelOrderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExecuteRefund(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.saga.v1.SagaService/ExecuteRefund',
+            oms_dot_saga_dot_v1_dot_saga__pb2.ExecuteRefundRequest.SerializeToString,
+            oms_dot_saga_dot_v1_dot_saga__pb2.ExecuteRefundResponse.FromString,
             options,
             channel_credentials,
             insecure,
