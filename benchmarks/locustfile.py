@@ -38,7 +38,7 @@ from shared.kernel.ids import new_id
 from tools.load.catalogue import Catalogue, run_skus
 from tools.load.config import DEFAULT_MIX, parse_mix
 from tools.load.scenarios import CANCEL_REASON, place_request
-from tools.load.target import addresses_from_state
+from tools.load.target import Credentials, addresses_from_state, secret_of_stack
 from tools.oms.demo import CATALOGUE, LIMITED_SKU, money
 
 grpc_gevent.init_gevent()  # gRPC's sync API must cooperate with Locust's gevent workers
@@ -54,8 +54,15 @@ _numbers = iter(range(10**9))
 _numbers_lock = threading.Lock()
 
 
+STATE_DIR = Path(os.environ.get("OMS_STATE_DIR") or default_state_dir())
+# Tokens signed with the stack's secret (OMS_AUTH_SECRET for a stack elsewhere), as `oms load` calls.
+CREDENTIALS = Credentials(os.environ.get("OMS_AUTH_SECRET") or secret_of_stack(STATE_DIR))
+OPERATOR = CREDENTIALS.metadata("operations")
+SERVICE = CREDENTIALS.metadata("service")
+
+
 def addresses() -> dict[str, str]:
-    return addresses_from_state(Path(os.environ.get("OMS_STATE_DIR") or default_state_dir()))
+    return addresses_from_state(STATE_DIR)
 
 
 def seed(found: dict[str, str]) -> Catalogue:
@@ -73,6 +80,7 @@ def seed(found: dict[str, str]) -> Catalogue:
                 ],
             ),
             timeout=10,
+            metadata=OPERATOR,
         )
     with grpc.insecure_channel(found["inventory"]) as channel:
         inventory = inventory_pb2_grpc.InventoryServiceStub(channel)
@@ -81,6 +89,7 @@ def seed(found: dict[str, str]) -> Catalogue:
                 request_id=f"locust-{RUN_ID}-warehouse", code=f"LOCUST-{RUN_ID}", name=f"locust {RUN_ID}"
             ),
             timeout=10,
+            metadata=OPERATOR,
         ).warehouse
         for sku in (*regular, hot):
             inventory.ReceiveStock(
@@ -92,6 +101,7 @@ def seed(found: dict[str, str]) -> Catalogue:
                     reference=f"locust {RUN_ID}",
                 ),
                 timeout=10,
+                metadata=OPERATOR,
             )
     return Catalogue(RUN_ID, warehouse.warehouse_id, tuple(regular), hot, {s: p for s, (p, _, _) in prices.items()})
 
@@ -150,7 +160,7 @@ class OrderingUser(User):
         request = place_request(_catalogue, next_number(), self.rng, token=token, hot=hot)
         for _ in range(copies):
             try:
-                reply = self.saga.PlaceOrder(request, timeout=30)
+                reply = self.saga.PlaceOrder(request, timeout=30, metadata=SERVICE)
             except grpc.RpcError:
                 continue  # reported by the interceptor
             if not hot and reply.order_id not in _placed:
@@ -182,4 +192,5 @@ class OrderingUser(User):
             self.saga.CancelOrder(
                 saga_pb2.CancelOrderRequest(request_id=new_id(), order_id=order_id, reason=CANCEL_REASON),
                 timeout=30,
+                metadata=SERVICE,
             )

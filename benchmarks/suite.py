@@ -35,7 +35,7 @@ from tools.load.driver import profile_of
 from tools.load.report import LoadResult, environment, print_report, write_files
 from tools.load.run import LoadRun
 from tools.load.stats import LatencySummary
-from tools.load.target import Target, addresses_from_state
+from tools.load.target import Credentials, Target, addresses_from_state, secret_of_stack
 from tools.oms.stack import ServiceSpec, Stack, StackConfig, available_services, drop_databases, read_state
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -332,6 +332,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         state = read_state(args.state_dir) or {}
         services = {n: e["pid"] for n, e in (state.get("services") or {}).items() if e.get("pid")}
         admin_url = args.database_url
+        secret = secret_of_stack(args.state_dir)
         described = f"running stack in {args.state_dir}"
     else:
         specs = None
@@ -355,6 +356,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         addresses = {name: s.grpc_address for name, s in stack.services.items()}
         services = {name: s.pid for name, s in stack.services.items() if s.pid is not None}
         admin_url = stack.database_url
+        secret = stack.auth_secret
         described = f"own stack ({', '.join(addresses)}), services as shipped"
         if args.profile:
             described += f", under cProfile: {', '.join(args.profile)}"
@@ -366,7 +368,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "baseline": {},
         "scenarios": {},
     }
-    target = Target(addresses)
+    target = Target(addresses, Credentials(secret))
     try:
         if not args.skip_baseline and admin_url:
             console.rule("machine limits")

@@ -21,7 +21,7 @@ from tools.load.config import LoadConfig, parse_mix
 from tools.load.report import LoadResult
 from tools.load.run import LoadRun
 from tools.load.scenarios import Attempt
-from tools.load.target import Target
+from tools.load.target import Credentials, Target
 
 pytestmark = pytest.mark.e2e
 
@@ -56,7 +56,7 @@ class Driven:
 
 async def driven(suite: Suite, **overrides: object) -> Driven:
     values = {**SHORT, "mix": parse_mix("place=1"), **overrides}
-    target = Target(addresses(suite))
+    target = Target(addresses(suite), Credentials(suite.stack.auth_secret))
     run = LoadRun(LoadConfig(**values), target, progress=False)  # type: ignore[arg-type]
     await run.prepare()
     await run.drive()

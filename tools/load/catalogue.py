@@ -46,8 +46,8 @@ async def seed_catalogue(
     hot_units: int,
     safety_stock: int,
 ) -> Catalogue:
-    """Price the run's SKUs, open its warehouse and receive its stock. Request ids derive from the run id,
-    so seeding the same run twice changes nothing."""
+    """Price the run's SKUs, open its warehouse and receive its stock (the clients call as a role allowed to:
+    operations). Request ids derive from the run id, so seeding the same run twice changes nothing."""
     regular, hot = run_skus(run_id)
     demo_prices = [value for sku, value in CATALOGUE.items() if sku != LIMITED_SKU]
     prices = {sku: demo_prices[i] for i, sku in enumerate(regular)}
@@ -59,7 +59,7 @@ async def seed_catalogue(
                 pricing_pb2.SkuPrice(sku=sku, unit_price=money(price), cost=money(cost), floor=money(floor))
                 for sku, (price, cost, floor) in prices.items()
             ],
-        )
+        ),
     )
     warehouse = await inventory.UpsertWarehouse(
         inventory_pb2.UpsertWarehouseRequest(
@@ -67,7 +67,7 @@ async def seed_catalogue(
             code=f"LOAD-{run_id}",
             name=f"压测仓 load {run_id}",
             provinces=list(WAREHOUSE_PROVINCES),
-        )
+        ),
     )
     warehouse_id = warehouse.warehouse.warehouse_id
     for sku in (*regular, hot):
@@ -78,7 +78,7 @@ async def seed_catalogue(
                 sku=sku,
                 quantity=hot_units if sku == hot else stock,
                 reference=f"oms load {run_id}",
-            )
+            ),
         )
     if safety_stock:
         # Kept back on the regular SKUs only, so the conservation check covers safety stock while the
@@ -90,7 +90,7 @@ async def seed_catalogue(
                     warehouse_id=warehouse_id,
                     sku=sku,
                     safety_stock=safety_stock,
-                )
+                ),
             )
     return Catalogue(
         run_id=run_id,

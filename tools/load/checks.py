@@ -16,6 +16,8 @@ from tools.load.scenarios import Attempt, parse_remark_tag
 EXAMPLES = 10
 TERMINAL_SAGA_STATES = frozenset({"SUCCEEDED", "FAILED", "COMPENSATION_FAILED", "NOT_FOUND"})
 STOCK_OUT_REASONS = frozenset({"INSUFFICIENT_STOCK", "SKU_PAUSED"})
+# Reservation states that hold stock (counted in the stock rows' reserved); CONFIRMED ones have shipped it.
+HOLDING = frozenset({"HELD", "COMMITTED"})
 # Payment states that still hold the buyer's money without it being captured.
 HOLDING_PAYMENT_STATES = frozenset({"AUTHORIZING", "AUTHORIZED"})
 
@@ -49,7 +51,8 @@ class OrderFact:
 
 @dataclass(frozen=True)
 class HoldFact:
-    """A reservation that holds (HELD) or has shipped (CONFIRMED) stock of the run's SKUs."""
+    """A reservation that holds (HELD, or COMMITTED once its order is paid) or has shipped (CONFIRMED) stock
+    of the run's SKUs."""
 
     reservation_id: str
     order_id: str
@@ -311,14 +314,17 @@ def check_stock(facts: Facts, ledger: Ledger, orders: Mapping[str, OrderFact]) -
     for hold in facts.holds:
         units = _units(hold.lines, skus)
         held_by_order[hold.order_id].update(units)
-        if hold.status == "HELD":
+        if hold.status in HOLDING:
             held_rows.update(units)
         if hold.order_id in ledger.ambiguous:
             continue
         if hold.order_id not in run_orders:
             found.add("held for an order not of the run", f"reservation {hold.reservation_id} of {hold.order_id}")
-        elif hold.order_id not in ledger.live and hold.status == "HELD":
+        elif hold.order_id not in ledger.live and hold.status in HOLDING:
             found.add("held for a failed or cancelled order", f"reservation {hold.reservation_id} of {hold.order_id}")
+        elif hold.order_id in ledger.live and hold.status == "HELD":
+            # The saga commits a paid order's hold; one still HELD would expire and free sold stock.
+            found.add("paid but still expiring", f"reservation {hold.reservation_id} of {hold.order_id}")
     for sku in facts.skus:
         initial, final = facts.initial.get(sku), facts.final.get(sku)
         if initial is None or final is None:

@@ -22,7 +22,14 @@ from tools.load.config import ARRIVAL_PROCESSES, DEFAULT_MIX, LoadConfig, LoadCo
 from tools.load.report import LoadResult, print_report, write_files
 from tools.load.run import LoadRun
 from tools.load.scenarios import Transport
-from tools.load.target import GatewayTransport, Target, addresses_from_state, parse_addresses
+from tools.load.target import (
+    Credentials,
+    GatewayTransport,
+    Target,
+    addresses_from_state,
+    parse_addresses,
+    secret_of_stack,
+)
 
 console = Console(highlight=False)
 
@@ -31,6 +38,7 @@ async def run_load(
     config: LoadConfig,
     addresses: dict[str, str],
     *,
+    credentials: Credentials | None = None,
     gateway: tuple[str, str] | None = None,
     progress: bool = True,
     out: Console | None = None,
@@ -38,7 +46,7 @@ async def run_load(
     """Run ``config`` against the services at ``addresses`` (orders through ``gateway`` = (url, token) if
     given) and return the result; the caller prints and stores it."""
     out = out or console
-    target = Target(addresses)
+    target = Target(addresses, credentials)
     transport: Transport | None = GatewayTransport(*gateway) if gateway else None
     try:
         run = LoadRun(
@@ -93,7 +101,20 @@ def load_command(
         str | None, typer.Option(help="Send orders through the gateway at this URL (checks still use gRPC).")
     ] = None,
     gateway_token: Annotated[
-        str, typer.Option(envvar="OMS_GATEWAY_TOKEN", help="Bearer token for --via-gateway.", show_default=False)
+        str,
+        typer.Option(
+            envvar="OMS_GATEWAY_TOKEN",
+            help="Bearer token for --via-gateway [default: one minted with the stack's secret].",
+            show_default=False,
+        ),
+    ] = "",
+    auth_secret: Annotated[
+        str,
+        typer.Option(
+            envvar="OMS_AUTH_SECRET",
+            help="Secret that signs the tool's tokens [default: the local stack's, from its state dir].",
+            show_default=False,
+        ),
     ] = "",
     output: Annotated[
         Path | None, typer.Option(help="Where the JSON and HTML results go [default: <state dir>/load].")
@@ -120,7 +141,8 @@ def load_command(
             settle_timeout=settle_timeout,
         )
         addresses = parse_addresses(address) if address else addresses_from_state(directory)
-        gateway = (via_gateway, gateway_token) if via_gateway else None
+        credentials = Credentials(auth_secret or secret_of_stack(directory))
+        gateway = (via_gateway, gateway_token or credentials.token("service")) if via_gateway else None
     except LoadConfigError as exc:
         console.print(f"[red]{escape(str(exc))}[/red]", soft_wrap=True)
         raise typer.Exit(2) from exc
@@ -129,7 +151,7 @@ def load_command(
         f"{config.duration:g}s{' via the gateway' if gateway else ''}"
     )
     try:
-        result = asyncio.run(run_load(config, addresses, gateway=gateway, progress=progress))
+        result = asyncio.run(run_load(config, addresses, credentials=credentials, gateway=gateway, progress=progress))
     except LoadConfigError as exc:
         console.print(f"[red]{escape(str(exc))}[/red]", soft_wrap=True)
         raise typer.Exit(2) from exc

@@ -48,8 +48,8 @@ class LoadRun:
         config = self.config
         self._say(f"seeding run {config.run_id}: {config.stock:,} units per regular SKU, {config.flash_units:,} hot")
         self.catalogue = await seed_catalogue(
-            self.target.client("inventory"),
-            self.target.client("pricing"),
+            self.target.client("inventory", role="operations"),
+            self.target.client("pricing", role="operations"),
             run_id=config.run_id,
             stock=config.stock,
             hot_units=config.flash_units,

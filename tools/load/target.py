@@ -12,9 +12,12 @@ import grpc
 import oms_client
 from oms.saga.v1 import saga_pb2
 
+from shared.auth import Principal, TokenAuthority
 from tools.load.config import LoadConfigError
 from tools.load.scenarios import CallFailed, Placed
-from tools.oms.stack import StackError, read_state
+from tools.oms.stack import SECRET_FILE, StackError, read_state
+
+SUBJECT = "oms-load"
 
 # What the run needs: the saga to place and cancel, the others to seed and to check.
 REQUIRED_SERVICES = ("saga", "inventory", "pricing", "orders", "payments")
@@ -53,18 +56,57 @@ def check_services(addresses: Mapping[str, str]) -> None:
         raise LoadConfigError("address", f"no address for {', '.join(missing)} (needed to place and check orders)")
 
 
-class Target:
-    """One channel per service (tracing off: the sender's own spans would only cost CPU the run needs)."""
+def secret_of_stack(state_dir: Path) -> str:
+    """The token-signing secret of the local stack in ``state_dir`` (readable by its owner), or "" if none."""
+    path = Path(state_dir) / SECRET_FILE
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        raise LoadConfigError("state_dir", f"cannot read the stack's token secret {path}: {exc}") from exc
 
-    def __init__(self, addresses: Mapping[str, str]) -> None:
+
+class Credentials:
+    """Who the tool calls as: a bearer token of the role, signed with the stack's secret; without a secret
+    (a stack that does not demand tokens) the role is only declared, as the services then accept."""
+
+    def __init__(self, secret: str = "") -> None:
+        self._authority = TokenAuthority(secret) if secret else None
+        self._cache: dict[str, tuple[tuple[str, str], ...]] = {}
+
+    def token(self, role: str) -> str:
+        if self._authority is None:
+            return ""
+        return self._authority.issue(Principal(subject=SUBJECT, role=role))
+
+    def metadata(self, role: str) -> tuple[tuple[str, str], ...]:
+        if role not in self._cache:
+            if self._authority is not None:
+                self._cache[role] = (("authorization", f"Bearer {self.token(role)}"),)
+            else:
+                self._cache[role] = (("x-oms-subject", SUBJECT), ("x-oms-role", role))
+        return self._cache[role]
+
+
+class Target:
+    """One channel per service (tracing off: the sender's own spans would only cost CPU the run needs).
+
+    The traffic and the reads call as ``service`` (as the gateway does for shoppers); the seeding as
+    ``operations``, whose duty pricing and receiving stock are (services/*/permissions.yaml)."""
+
+    def __init__(self, addresses: Mapping[str, str], credentials: Credentials | None = None) -> None:
         check_services(addresses)
         self.addresses = dict(addresses)
+        self.credentials = credentials or Credentials()
         self._channels: dict[str, grpc.aio.Channel] = {}
 
-    def client(self, service: str, timeout: float = 10.0) -> oms_client.ServiceClient:
+    def client(self, service: str, timeout: float = 10.0, role: str = "service") -> oms_client.ServiceClient:
         if service not in self._channels:
             self._channels[service] = oms_client.connect(self.addresses[service], tracing=False)
-        return oms_client.ServiceClient.for_service(self._channels[service], service, timeout=timeout)
+        return oms_client.ServiceClient.for_service(
+            self._channels[service], service, timeout=timeout, metadata=self.credentials.metadata(role)
+        )
 
     async def close(self) -> None:
         channels, self._channels = self._channels, {}

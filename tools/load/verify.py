@@ -120,9 +120,14 @@ async def stock_snapshot(reader: Reader, skus: Sequence[str]) -> dict[str, SkuSn
 async def holds(
     reader: Reader,
     skus: Sequence[str],
-    statuses: Sequence[int] = (inventory_pb2.RESERVATION_STATUS_HELD, inventory_pb2.RESERVATION_STATUS_CONFIRMED),
+    statuses: Sequence[int] = (
+        inventory_pb2.RESERVATION_STATUS_HELD,
+        inventory_pb2.RESERVATION_STATUS_COMMITTED,
+        inventory_pb2.RESERVATION_STATUS_CONFIRMED,
+    ),
 ) -> list[HoldFact]:
-    """The reservations in ``statuses`` with a line of one of ``skus`` (each once)."""
+    """The reservations in ``statuses`` with a line of one of ``skus`` (each once): by default every one that
+    holds stock (HELD, COMMITTED) or has shipped it (CONFIRMED)."""
     found: dict[str, HoldFact] = {}
 
     async def pages(sku: str, status: int) -> None:

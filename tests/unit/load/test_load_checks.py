@@ -34,7 +34,7 @@ def order(order_id: str, number: int, status: str, *lines: tuple[str, int]) -> O
     return OrderFact(order_id, status, total, f"c-{order_id}", remark_tag(RUN, number), tuple(lines))
 
 
-def hold(order_id: str, *lines: tuple[str, int], status: str = "HELD", expires: datetime = LATER) -> HoldFact:
+def hold(order_id: str, *lines: tuple[str, int], status: str = "COMMITTED", expires: datetime = LATER) -> HoldFact:
     return HoldFact(f"res-{order_id}", order_id, status, tuple(lines), expires)
 
 
@@ -161,7 +161,7 @@ def test_a_consistent_run_passes_every_check():
 
 def test_a_reservation_for_an_order_nobody_placed_breaks_stock_conservation():
     facts = consistent_run()
-    facts.holds = [*facts.holds, hold("stranger", ("A", 5))]
+    facts.holds = [*facts.holds, hold("stranger", ("A", 5), status="HELD")]
     facts.final = {**facts.final, "A": sku("A", 100, 7, 10)}
 
     checks = verdicts(facts)
@@ -293,13 +293,36 @@ def test_a_refund_beyond_the_capture_fails_refunds():
 
 def test_a_failed_orders_reservation_held_past_its_ttl_fails():
     facts = consistent_run()
-    facts.holds = [*facts.holds, hold("o2", ("A", 1), expires=NOW - timedelta(seconds=1))]
+    facts.holds = [*facts.holds, hold("o2", ("A", 1), status="HELD", expires=NOW - timedelta(seconds=1))]
     facts.final = {**facts.final, "A": sku("A", 100, 3, 10)}
 
     checks = verdicts(facts)
 
     assert failed(facts) == {"reservations", "stock"}
     assert "held past its TTL" in checks["reservations"].summary
+
+
+def test_a_paid_orders_hold_left_expiring_fails_stock():
+    facts = consistent_run()
+    facts.holds = [replace(h, status="HELD") if h.order_id == "o1" else h for h in facts.holds]
+
+    checks = verdicts(facts)
+
+    assert failed(facts) == {"stock"}
+    assert checks["stock"].figures == {"paid but still expiring": 1}
+
+
+def test_a_cancelled_orders_committed_hold_fails_stock_and_shipped_units_still_balance():
+    facts = consistent_run()
+    facts.holds = [*facts.holds, hold("o6", ("A", 1))]
+    facts.final = {**facts.final, "A": sku("A", 100, 3, 10)}
+
+    assert failed(facts) == {"stock"}
+
+    shipped = consistent_run()
+    shipped.holds = [replace(h, status="CONFIRMED") if h.order_id == "o0" else h for h in shipped.holds]
+    shipped.final = {**shipped.final, "A": sku("A", 98, 0, 10, shipped=2)}
+    assert failed(shipped) == set()
 
 
 def test_a_saga_still_running_fails_settled_and_its_order_is_left_out_of_the_rest():

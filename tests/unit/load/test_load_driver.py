@@ -149,7 +149,7 @@ async def test_cancellations_take_orders_placed_earlier_each_once_and_never_flas
     for cancel in cancels:
         target = placed_by[cancel.target_order_id]
         assert target.scenario == "place"
-        assert target.finished is not None and target.finished <= cancel.due
+        assert target.finished is not None and cancel.sent is not None and target.finished <= cancel.sent
 
 
 async def test_declines_and_a_sold_out_flash_sale_are_refusals_with_their_reasons():
