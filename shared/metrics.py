@@ -247,7 +247,8 @@ class HealthIndex:
             if value is None:
                 continue
             bound, target = HEALTH_TARGETS[component]
-            met[component] = value <= target if bound == "<=" else value >= target
+            measured = round(value, 9)  # (0.2 + 0.1) / 2 is 0.15 for the purpose of a 15% target
+            met[component] = measured <= target if bound == "<=" else measured >= target
         return met
 
     def publish(self, gauge: Gauge = HEALTH_INDEX) -> None:
