@@ -275,7 +275,8 @@ def markdown(record: Mapping[str, Any]) -> str:
         f"## {record['started_at']} (commit {env['git_commit'][:12]})",
         "",
         f"- command: `{record['command']}`",
-        f"- machine: {env['cores']} cores, {env['memory_gb']} GB, Python {env['python']}, {env['platform']}",
+        f"- machine: {env['cores']} cores, {env['memory_gb']} GB, Python {env['python']}, {env['platform']};"
+        f" load average at the start {env['load_average']}",
         f"- stack: {record['stack']}; load generator on the same machine",
         "",
         "| scenario | target | measured | met | offered/s | orders/s | decided/s | p50 ms | p99 ms | checks |",
@@ -385,8 +386,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         await target.close()
         if stack is not None:
             await stack.stop()
-            if admin_url:
-                await drop_databases(admin_url, [s.database for s in stack.services.values()])
+            if args.database_url:  # an embedded cluster went with the stack; a shared server keeps its databases
+                await drop_databases(args.database_url, [s.database for s in stack.services.values()])
     record["ratios"] = ratios(record["baseline"], record["scenarios"])
     if args.profile:
         record["profile"] = profile_summary(state_dir)

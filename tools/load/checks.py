@@ -18,8 +18,9 @@ TERMINAL_SAGA_STATES = frozenset({"SUCCEEDED", "FAILED", "COMPENSATION_FAILED", 
 STOCK_OUT_REASONS = frozenset({"INSUFFICIENT_STOCK", "SKU_PAUSED"})
 # Reservation states that hold stock (counted in the stock rows' reserved); CONFIRMED ones have shipped it.
 HOLDING = frozenset({"HELD", "COMMITTED"})
-# Payment states that still hold the buyer's money without it being captured.
-HOLDING_PAYMENT_STATES = frozenset({"AUTHORIZING", "AUTHORIZED"})
+# A payment whose authorization the provider has not answered yet: the payments service settles it (asks the
+# provider, then voids it for an order that failed) once its repair grace has passed, so it is not yet a fault.
+PENDING_PAYMENT_STATE = "AUTHORIZING"
 
 
 @dataclass(frozen=True)
@@ -362,7 +363,7 @@ def check_money(facts: Facts, ledger: Ledger, orders: Mapping[str, OrderFact]) -
     """Captured = paid: the captures of the live orders add up to their totals, one by one; a cancelled or
     failed order keeps nothing (captured - refunded = 0) and no authorization left holding money."""
     found = _Findings()
-    paid_total = captured_total = 0
+    paid_total = captured_total = pending = 0
     for order_id in sorted(ledger.live):
         order = orders.get(order_id)
         if order is None:
@@ -386,15 +387,20 @@ def check_money(facts: Facts, ledger: Ledger, orders: Mapping[str, OrderFact]) -
             kept = payment.captured - payment.refunded
             if kept:
                 found.add("money kept", f"order {order_id} ({order.status}) keeps {kept} ({payment.payment_id})")
-            if payment.status in HOLDING_PAYMENT_STATES:
+            if payment.status == "AUTHORIZED":
                 found.add("authorization left", f"order {order_id} ({order.status}) payment {payment.payment_id}")
+            elif payment.status == PENDING_PAYMENT_STATE:
+                pending += 1
+    summary = f"captured {captured_total} = paid {paid_total} over {len(ledger.live)} live orders"
+    if pending:
+        summary += f" ({pending} authorizations of failed orders still pending at the provider)"
     return CheckResult(
         "money",
         "captured = paid",
         not found,
-        found.summary(f"captured {captured_total} = paid {paid_total} over {len(ledger.live)} live orders"),
+        found.summary(summary),
         found.examples,
-        {"captured_minor": captured_total, "paid_minor": paid_total, **dict(found.counts)},
+        {"captured_minor": captured_total, "paid_minor": paid_total, "pending": pending, **dict(found.counts)},
     )
 
 

@@ -97,6 +97,8 @@ def environment() -> dict[str, Any]:
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "python": platform.python_version(),
         "platform": platform.platform(),
+        # The machine may be shared (other people's tests): its load when the result was taken says how much.
+        "load_average": [round(v, 2) for v in os.getloadavg()],
     }
 
 

@@ -284,6 +284,17 @@ def test_a_failed_order_left_authorized_fails_money():
     assert failed(facts) == {"money"}
 
 
+def test_a_failed_orders_authorization_still_pending_at_the_provider_is_noted_not_failed():
+    facts = consistent_run()
+    facts.payments = {**facts.payments, "o2": [payment("o2", 0, status="AUTHORIZING")]}
+
+    money = verdicts(facts)["money"]
+
+    assert money.passed
+    assert money.figures["pending"] == 1
+    assert "still pending" in money.summary
+
+
 def test_a_refund_beyond_the_capture_fails_refunds():
     facts = consistent_run()
     facts.payments = {**facts.payments, "o6": [payment("o6", 100, 150, status="REFUNDED")]}
