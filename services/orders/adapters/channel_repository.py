@@ -5,6 +5,7 @@ sent once and unnested in the database, so a batch of thousands of records costs
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -418,7 +419,6 @@ class SqlIngestRepository:
     async def claim(self, channel: Channel, records: Sequence[ChannelOrderRecord], now: datetime) -> set[str]:
         if not records:
             return set()
-        ordered = sorted(records, key=lambda r: r.channel_order_id)
         rows = await self._session.execute(
             text(
                 """
@@ -426,16 +426,13 @@ class SqlIngestRepository:
                                             buyer_member_id, buyer_nickname, first_seen_at, last_seen_at)
                 SELECT :channel, r.channel_order_id, r.order_id, r.platform_status, r.version, r.rank,
                        r.buyer_member_id, r.buyer_nickname, :now, :now
-                FROM unnest(CAST(:ids AS text[]), CAST(:order_ids AS uuid[]), CAST(:statuses AS text[]),
-                            CAST(:versions AS bigint[]), CAST(:ranks AS integer[]), CAST(:members AS text[]),
-                            CAST(:nicknames AS text[]))
-                     AS r(channel_order_id, order_id, platform_status, version, rank, buyer_member_id, buyer_nickname)
+                FROM json_populate_recordset(NULL::channel_orders, CAST(:rows AS json)) AS r
                 ORDER BY r.channel_order_id
                 ON CONFLICT (channel, channel_order_id) DO NOTHING
                 RETURNING channel_order_id
                 """
             ),
-            {"channel": channel.value, "now": now, **_record_arrays(ordered)},
+            {"channel": channel.value, "now": now, "rows": _records_json(records)},
         )
         return {row[0] for row in rows}
 
@@ -459,22 +456,18 @@ class SqlIngestRepository:
     async def advance(self, channel: Channel, records: Sequence[ChannelOrderRecord], now: datetime) -> None:
         if not records:
             return
-        ordered = sorted(records, key=lambda r: r.channel_order_id)
         await self._session.execute(
             text(
                 """
                 UPDATE channel_orders AS co SET platform_status = r.platform_status, version = r.version,
                        rank = r.rank, buyer_member_id = r.buyer_member_id, buyer_nickname = r.buyer_nickname,
                        last_seen_at = :now
-                FROM unnest(CAST(:ids AS text[]), CAST(:order_ids AS uuid[]), CAST(:statuses AS text[]),
-                            CAST(:versions AS bigint[]), CAST(:ranks AS integer[]), CAST(:members AS text[]),
-                            CAST(:nicknames AS text[]))
-                     AS r(channel_order_id, order_id, platform_status, version, rank, buyer_member_id, buyer_nickname)
+                FROM json_populate_recordset(NULL::channel_orders, CAST(:rows AS json)) AS r
                 WHERE co.channel = :channel AND co.channel_order_id = r.channel_order_id
                   AND (co.version, co.rank) < (r.version, r.rank)
                 """
             ),
-            {"channel": channel.value, "now": now, **_record_arrays(ordered)},
+            {"channel": channel.value, "now": now, "rows": _records_json(records)},
         )
 
     async def want_stock(self, hold: Sequence[str], release: Sequence[str], now: datetime) -> None:
@@ -696,16 +689,23 @@ class SqlIngestRepository:
         )
 
 
-def _record_arrays(records: Sequence[ChannelOrderRecord]) -> dict[str, list[Any]]:
-    return {
-        "ids": [r.channel_order_id for r in records],
-        "order_ids": [r.order_id for r in records],
-        "statuses": [r.platform_status for r in records],
-        "versions": [r.version for r in records],
-        "ranks": [r.rank for r in records],
-        "members": [r.buyer_member_id for r in records],
-        "nicknames": [r.buyer_nickname for r in records],
-    }
+def _records_json(records: Sequence[ChannelOrderRecord]) -> str:
+    """Channel order rows as one JSON document, in id order (rows are locked in that order)."""
+    return json.dumps(
+        [
+            {
+                "channel_order_id": r.channel_order_id,
+                "order_id": r.order_id,
+                "platform_status": r.platform_status,
+                "version": r.version,
+                "rank": r.rank,
+                "buyer_member_id": r.buyer_member_id,
+                "buyer_nickname": r.buyer_nickname,
+            }
+            for r in sorted(records, key=lambda r: r.channel_order_id)
+        ],
+        ensure_ascii=False,
+    )
 
 
 def _failed_view(row: Mapping[str, Any]) -> FailedIngestView:

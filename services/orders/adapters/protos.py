@@ -7,7 +7,7 @@ Inbound: enums, money and timestamps are checked here so a bad request names its
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
@@ -59,16 +59,24 @@ def order_type_in(number: int) -> OrderType:
     return enum_in(OrderType, orders_pb2.OrderType, "ORDER_TYPE_", "order_type", number)
 
 
+# Domain enum -> wire number, computed once: the batch ingest path converts tens of thousands per second.
+_CHANNELS = {c: orders_pb2.Channel.Value("CHANNEL_" + c.value) for c in Channel}
+_STATUSES = {s: orders_pb2.OrderStatus.Value("ORDER_STATUS_" + s.value) for s in OrderStatus}
+_ORDER_TYPES = {t: orders_pb2.OrderType.Value("ORDER_TYPE_" + t.value) for t in OrderType}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def channel_out(channel: Channel) -> int:
-    return orders_pb2.Channel.Value("CHANNEL_" + channel.value)
+    return _CHANNELS[channel]
 
 
 def status_out(status: OrderStatus | None) -> int:
-    return orders_pb2.OrderStatus.Value("ORDER_STATUS_" + status.value) if status else 0
+    return _STATUSES[status] if status else 0
 
 
 def order_type_out(order_type: OrderType) -> int:
-    return orders_pb2.OrderType.Value("ORDER_TYPE_" + order_type.value)
+    return _ORDER_TYPES[order_type]
 
 
 def money_in(message: common_pb2.Money, field: str, *, present: bool = True) -> Money | None:
@@ -93,9 +101,9 @@ def instant_in(message: Timestamp, field: str) -> datetime:
 
 
 def instant_out(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
+    """The Timestamp of an aware datetime, by integer arithmetic (Timestamp.FromDatetime is far slower)."""
+    seconds, micros = divmod((moment - _EPOCH) // _MICROSECOND, 1_000_000)
+    return Timestamp(seconds=seconds, nanos=micros * 1000)
 
 
 def address_in(message: common_pb2.Address) -> Address:

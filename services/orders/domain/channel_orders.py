@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from services.orders.domain import events as ev
@@ -65,7 +65,7 @@ def open_channel_order(snapshot: ChannelSnapshot, order_id: str, now: datetime, 
     elif snapshot.state is ChannelState.CANCELLED:
         order, cancelled = order.cancel(CANCELLED_ON_CHANNEL, snapshot.modified_at, actor)
         events.extend(cancelled)
-    order = replace(order, updated_at=now)
+    order = order.evolve(updated_at=now)
     return ChannelChange(order, (ev.OrderCreated(order), *events), stock)
 
 

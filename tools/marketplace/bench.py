@@ -1,0 +1,120 @@
+"""Benchmark of channel ingest: IngestChannelOrders over real gRPC into a fresh orders database.
+
+Serves the orders service in this process (the same runtime as production, outbox relay included), makes
+``--orders`` realistic platform payloads with the marketplace's factory, and sends them in batches of
+``--batch`` with ``--concurrency`` calls in flight; prints orders/s for new orders and for a re-delivery of
+the same orders (all UNCHANGED):
+
+    OMS_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \\
+    OMS_TEST_REDIS_URL=redis://127.0.0.1:6379/0 \\
+        .venv/bin/python -m tools.marketplace.bench --orders 20000 --batch 1000 --concurrency 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import sys
+import time
+
+import oms_client
+from oms.orders.v1 import orders_pb2
+
+from services.orders.bootstrap import Settings, build
+from services.orders.domain.channels import PLATFORMS
+from services.orders.domain.values import Channel
+from shared.kernel.ids import new_id
+from shared.migrations import prepare_database
+from shared.runtime import serve
+from tools.marketplace.payloads import OrderFactory, encode
+from tools.oms.stack import drop_databases
+
+
+async def _send(client: oms_client.ServiceClient, channel: int, batches: list[list[bytes]], concurrency: int) -> float:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(records: list[bytes]) -> None:
+        async with gate:
+            reply = await client.IngestChannelOrders(
+                orders_pb2.IngestChannelOrdersRequest(request_id=new_id(), channel=channel, records=records),
+                timeout=120,
+            )
+            if reply.failed:
+                raise SystemExit(f"{reply.failed} records failed: {reply.results[0]}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(batch) for batch in batches))
+    return time.perf_counter() - started
+
+
+async def _measure(args: argparse.Namespace, url: str, redis_url: str) -> None:
+    channel = Channel[args.channel]
+    platform = PLATFORMS[channel]
+    factory = OrderFactory(prefix=secrets.token_hex(2))
+    made = time.perf_counter()
+    records = [encode(platform, factory.make()) for _ in range(args.orders)]
+    batches = [records[i : i + args.batch] for i in range(0, len(records), args.batch)]
+    print(
+        f"made {len(records)} {platform} payloads ({sum(map(len, records)) // len(records)} bytes each) "
+        f"in {time.perf_counter() - made:.1f}s"
+    )
+    settings = Settings(
+        service_name="orders",
+        database_url=url,
+        redis_url=redis_url,
+        stream_prefix=f"bench{secrets.token_hex(3)}",
+        surge_floor_orders=10**9,
+        grpc_max_message_bytes=64 * 1024 * 1024,
+        stock_sync_interval_seconds=3600,
+    )
+    stop = asyncio.Event()
+    port: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    service = asyncio.create_task(serve(settings, build, stop=stop, ready=port.set_result))
+    await asyncio.wait([service, port], return_when=asyncio.FIRST_COMPLETED)
+    connection = oms_client.connect(
+        f"127.0.0.1:{port.result()}",
+        tracing=False,
+        options=[("grpc.max_send_message_length", 64 * 1024 * 1024)],
+    )
+    try:
+        client = oms_client.ServiceClient.for_service(connection, "orders")
+        number = orders_pb2.Channel.Value(f"CHANNEL_{channel.value}")
+        created = await _send(client, number, batches, args.concurrency)
+        print(
+            f"created   {args.orders} orders in {created:.2f}s: {args.orders / created:,.0f} orders/s "
+            f"(batches of {args.batch}, {args.concurrency} in flight)"
+        )
+        again = await _send(client, number, batches, args.concurrency)
+        print(f"unchanged {args.orders} orders in {again:.2f}s: {args.orders / again:,.0f} orders/s (re-delivery)")
+    finally:
+        await connection.close()
+        stop.set()
+        await service
+
+
+async def _run(args: argparse.Namespace, admin_url: str, redis_url: str) -> None:
+    name = f"oms_bench_orders_{secrets.token_hex(4)}"
+    try:
+        await _measure(args, await prepare_database(admin_url, name, "orders"), redis_url)
+    finally:
+        await drop_databases(admin_url, [name])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=20_000)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--channel", default="TMALL", choices=[c.value for c in Channel])
+    args = parser.parse_args()
+    admin_url = os.environ.get("OMS_TEST_DATABASE_URL")
+    redis_url = os.environ.get("OMS_TEST_REDIS_URL")
+    if not admin_url or not redis_url:
+        sys.exit("set OMS_TEST_DATABASE_URL and OMS_TEST_REDIS_URL")
+    asyncio.run(_run(args, admin_url, redis_url))
+
+
+if __name__ == "__main__":
+    main()
