@@ -126,15 +126,28 @@ class LocalSpanStore:
         self.directory = directory
 
     def order_spans(self, order_id: str, *, since_ns: int = 0) -> list[StoredSpan]:
-        """Every span of every trace in which some span carries the order's id."""
-        trace_ids = {
+        """Every span of every trace in which some span carries the order's id, and of the traces linked
+        to them (consumers of the order's events that do not carry its tags)."""
+        order_traces = {
             span.trace_id
             for span in read_spans(self.directory, contains=order_id)
             if span.attributes.get(ORDER_ID) == order_id
         }
-        if not trace_ids:
+        if not order_traces:
             return []
-        return [span for span in read_spans(self.directory, contains=trace_ids) if span.trace_id in trace_ids]
+        found = {}
+        linked: set[str] = set()
+        # A link is stored as "<trace id>:<span id>", so the same cheap text filter finds the linking spans.
+        for span in read_spans(self.directory, contains=order_traces):
+            if span.trace_id in order_traces:
+                found[span.span_id] = span
+            elif any(link.split(":", 1)[0] in order_traces for link in span.links):
+                linked.add(span.trace_id)
+        if linked:
+            for span in read_spans(self.directory, contains=linked):
+                if span.trace_id in linked:
+                    found[span.span_id] = span
+        return list(found.values())
 
     def slowest_orders(self, limit: int, *, since_ns: int) -> list[OrderSummary]:
         return summarise(read_spans(self.directory, modified_since_ns=since_ns), since_ns=since_ns)[:limit]

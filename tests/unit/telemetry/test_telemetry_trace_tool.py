@@ -92,11 +92,27 @@ def invoke(*arguments: str, env: dict[str, str] | None = None) -> tuple[int, str
     return result.exit_code, result.output
 
 
-def test_the_local_store_finds_every_span_of_the_order_traces(state_dir):
+def test_the_local_store_finds_every_span_of_the_order_traces_and_of_the_traces_linked_to_them(state_dir):
+    untagged_consumer = [
+        record(
+            "d",
+            "d",
+            "",
+            "consume oms.orders.v1.OrderPlaced batch",
+            "audit",
+            960,
+            980,
+            links=["a" * 32 + ":" + "4" * 16],
+        ),
+        record("d", "e", "d", "INSERT", "audit", 962, 970, kind="CLIENT"),
+    ]
+    with (state_dir / "spans" / "audit-4.jsonl").open("w", encoding="utf-8") as sink:
+        sink.writelines(json.dumps(r) + "\n" for r in untagged_consumer)
+
     spans = LocalSpanStore(state_dir / "spans").order_spans(SLOW_ORDER)
 
-    assert {s.trace_id[0] for s in spans} == {"a", "b"}
-    assert len(spans) == 9
+    assert {s.trace_id[0] for s in spans} == {"a", "b", "d"}
+    assert len(spans) == 11
     assert {s.service for s in spans} >= {"saga", "customers", "pricing", "orders", "inventory", "payments", "audit"}
 
 
