@@ -7,6 +7,8 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from services.orders.adapters import channel_metrics
+from services.orders.application.channel_admin import channel_statuses
 from services.orders.application.channel_ingest import IngestContext
 from services.orders.application.channel_ports import ChannelsUnitOfWork
 from services.orders.application.channel_pull import ChannelPuller
@@ -53,6 +55,7 @@ class ChannelWatchdog:
 
     async def check(self) -> None:
         await detect_stalls(self._uow(), self._ctx, self._grace)
+        channel_metrics.refresh(await channel_statuses(self._uow(), clock=self._ctx.clock))
 
     async def run(self, stop: asyncio.Event) -> None:
         await every(self._interval, stop, self.check, name="orders.channel-watchdog")

@@ -1,5 +1,6 @@
-"""Unit tests of the pull loop (paging, back-off on 429 and 5xx, giving up, pausing) and of the stock
-reconciler (reserve, refuse, retry, release), over in-memory fakes of the unit of work, source and inventory."""
+"""Unit tests of the pull loop (paging, back-off on 429 and 5xx, giving up, pausing), the stock reconciler
+(reserve, refuse, retry, release) and the channel gauges, over in-memory fakes of the unit of work, source
+and inventory."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Self
 
 import pytest
+from prometheus_client import REGISTRY
 
+from services.orders.adapters import channel_metrics
 from services.orders.application.channel_ingest import IngestContext
-from services.orders.application.channel_ports import HourCounts, PullTarget, StockWork
+from services.orders.application.channel_ports import ChannelStatusView, HourCounts, PullTarget, StockWork, SyncHour
 from services.orders.application.channel_pull import (
     ChannelPuller,
     Page,
@@ -26,7 +29,7 @@ from services.orders.application.stock_sync import (
     StockRefused,
 )
 from services.orders.domain.channel_orders import CHANNEL_ACTOR
-from services.orders.domain.channels import IngestOutcome
+from services.orders.domain.channels import IngestOutcome, SyncState
 from services.orders.domain.errors_channels import ChannelSyncPaused
 from services.orders.domain.model import Order, OrderDraft, create_order
 from services.orders.domain.values import Address, Channel, LineInput, OrderStatus
@@ -306,3 +309,46 @@ async def test_one_batch_at_a_time(batch: int) -> None:
         lambda: FakeUnitOfWork(store), lambda: inventory, lambda: NOW, StockPolicy(batch_size=batch)
     ).run_once()
     assert handled == batch and len(store.work) == 5 - batch
+
+
+def test_channel_gauges_follow_the_statuses() -> None:
+    def view(channel: Channel, **changes: object) -> ChannelStatusView:
+        fields: dict[str, object] = {
+            "channel": channel,
+            "platform": "x",
+            "pull_enabled": True,
+            "endpoint_url": "",
+            "interval_seconds": 300,
+            "page_size": 100,
+            "webhook_secret_set": False,
+            "state": SyncState.ACTIVE,
+            "pause_reason": "",
+            "paused_at": None,
+            "last_sync_at": NOW,
+            "last_attempt_at": NOW,
+            "last_error": "",
+            "stalled_since": None,
+            "pull_since": None,
+            "cursor": "",
+            "mapping_version": 1,
+            "pending_failed_ingests": 0,
+            "surge_exempt_until": None,
+        }
+        fields.update(changes)
+        return ChannelStatusView(**fields)  # type: ignore[arg-type]
+
+    channel_metrics.refresh(
+        [
+            view(Channel.TMALL, recent_hours=(SyncHour(NOW, HourCounts(attempts=4, successes=3)),)),
+            view(Channel.JD, state=SyncState.PAUSED, stalled_since=NOW, pending_failed_ingests=7),
+        ]
+    )
+
+    def sample(name: str, channel: str) -> float | None:
+        return REGISTRY.get_sample_value(name, {"channel": channel})
+
+    assert sample("oms_channel_sync_success_ratio", "TMALL") == 0.75
+    assert sample("oms_channel_last_sync_timestamp_seconds", "TMALL") == NOW.timestamp()
+    assert (sample("oms_channel_paused", "JD"), sample("oms_channel_stalled", "JD")) == (1, 1)
+    assert (sample("oms_channel_paused", "TMALL"), sample("oms_channel_stalled", "TMALL")) == (0, 0)
+    assert sample("oms_channel_failed_ingests_pending", "JD") == 7
