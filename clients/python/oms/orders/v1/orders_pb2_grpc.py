@@ -223,7 +223,8 @@ class OrdersServiceServicer:
         and retried, while the other records are ingested. Counts toward the surge guard: more new
         orders in the current hour than the threshold (300% of the previous hour by default) pauses the
         channel (ChannelSyncPaused) until ReleaseChannelSync.
-        Errors: INVALID_ARGUMENT with the field (channel, records: 1 to 5,000 records, each at most 1 MiB);
+        Errors: INVALID_ARGUMENT with the field (channel, records: 1 to 5,000 records; the whole request is
+        bounded by the server's message size, 4 MiB by default);
         INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED); FAILED_PRECONDITION (CHANNEL_SYNC_PAUSED) while the surge
         guard holds the channel; ABORTED when a concurrent batch on the same orders conflicted: retry with
         the same request_id.
