@@ -255,7 +255,7 @@ def ratios(baseline: Mapping[str, Any], records: Mapping[str, Any]) -> dict[str,
 
 
 def profile_summary(state_dir: Path, top: int = 25) -> dict[str, list[str]]:
-    """The heaviest functions (own time) of each service that ran under benchmarks.profiled."""
+    """The heaviest functions (own CPU time) of each service that ran under benchmarks.profiled."""
     summaries: dict[str, list[str]] = {}
     for path in sorted(state_dir.glob("profile-*.pstats")):
         stats = pstats.Stats(str(path))
@@ -263,7 +263,7 @@ def profile_summary(state_dir: Path, top: int = 25) -> dict[str, list[str]]:
         total = sum(entry[2] for entry in stats.stats.values())  # type: ignore[attr-defined]
         ranked = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)  # type: ignore[attr-defined]
         for (filename, line, function), (_, calls, own, cumulative, _) in ranked[:top]:
-            where = f"{Path(filename).name}:{line}({function})" if line else function
+            where = f"{'/'.join(Path(filename).parts[-2:])}:{line}({function})" if line else function
             rows.append(f"{own / total:6.1%} own {own:8.2f}s cum {cumulative:8.2f}s calls {calls:>9} {where}")
         summaries[path.stem.removeprefix("profile-")] = rows
     return summaries
