@@ -58,13 +58,16 @@ class Step:
     compensation must succeed when there is nothing to undo. A ``patient`` step is treated like the
     pivot wherever it stands: a participant that stays unavailable parks the saga until it answers
     (instead of counting the step as failed and compensating on a guess), and an error that is neither
-    transient nor a refusal stops the saga for a person.
+    transient nor a refusal stops the saga for a person. A step that does not ``trust_refusal`` is
+    compensated even after its participant refused it (the step counts as INDETERMINATE): its
+    compensation finds out for itself whether anything is left to undo.
     """
 
     name: str
     action: Action
     compensation: Compensation | None = None
     patient: bool = False
+    trust_refusal: bool = True
 
 
 @dataclass(frozen=True)
@@ -231,7 +234,7 @@ class SagaEngine:
                     saga.stall_step(step.name, result.error, now)
                     await self._end(saga)
                     return RunOutcome.ENDED
-            saga.fail_step(step.name, result.error, now, indeterminate=not result.business)
+            saga.fail_step(step.name, result.error, now, indeterminate=not (result.business and step.trust_refusal))
             return None
         saga.succeed(self._clock())
         await self._end(saga)

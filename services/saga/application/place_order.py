@@ -159,7 +159,10 @@ def place_order_saga(
             Step(QUOTE, quote),
             Step(CREATE_ORDER, create_order, cancel_order),
             Step(RESERVE_STOCK, reserve_stock, release_stock),
-            Step(AUTHORIZE_PAYMENT, authorize_payment, void_authorization),
+            # A refused authorization is checked rather than believed: the void lists the order's payments
+            # and voids any that is held after all (a payments race once answered INVALID_TRANSITION for a
+            # payment it had authorized), so a failed placement never leaves money held.
+            Step(AUTHORIZE_PAYMENT, authorize_payment, void_authorization, trust_refusal=False),
             Step(CAPTURE_PAYMENT, capture_payment, refund_capture),
             Step(COMMIT_RESERVATION, commit_reservation),
             Step(MARK_PAID, mark_paid),

@@ -27,6 +27,8 @@ STEPS = [
     "mark_paid",
 ]
 COMPENSABLE = {"create_order", "reserve_stock", "authorize_payment", "capture_payment"}
+# Steps whose refusal is checked by running their compensation anyway.
+UNTRUSTED = {"authorize_payment"}
 METHOD_OF_STEP = {
     "upsert_customer": "customers.upsert",
     "quote": "pricing.quote",
@@ -84,13 +86,15 @@ async def test_a_refused_step_compensates_exactly_the_earlier_steps_in_reverse(h
     stored = await harness.persisted(saga.saga_id)
     earlier = STEPS[: STEPS.index(failing)]
     expected = [s for s in reversed(earlier) if s in COMPENSABLE]
+    if failing in UNTRUSTED:
+        expected.insert(0, failing)
     assert harness.observer.compensations() == expected
     assert stored.state is SagaState.FAILED
     assert stored.failed_step == failing
     assert stored.failure is not None and stored.failure.reason == "INSUFFICIENT_STOCK"
     assert stored.failure.metadata == {"sku": "SKU-1"}
     statuses = {s.name: s.status for s in stored.steps}
-    assert statuses[failing] is StepStatus.FAILED
+    assert statuses[failing] is (StepStatus.COMPENSATED if failing in UNTRUSTED else StepStatus.FAILED)
     for name in STEPS[STEPS.index(failing) + 1 :]:
         assert statuses[name] is StepStatus.PENDING
     for name in expected:
@@ -360,18 +364,33 @@ async def test_resume_after_a_crash_at_any_write_of_a_successful_saga(
         assert stored.step(step).attempts >= world.count(METHOD_OF_STEP[step]) >= 1
 
 
-async def test_a_declined_placement_takes_seven_writes(harness: Harness) -> None:
+async def test_a_declined_placement_takes_eight_writes(harness: Harness) -> None:
     harness.world.fail("payments.authorize", declined())
 
     await harness.start(place())
 
-    # Four step ends (each with the next start), the failure with the first undo's start, the first
-    # undo's end with the second's start, the end.
-    assert len(harness.db.saves) == 7
+    # Four step ends (each with the next start), the failure with the first undo's start (the void that
+    # checks the decline), each undo's end with the next one's start, the end.
+    assert len(harness.db.saves) == 8
+
+
+async def test_a_refusal_of_an_authorization_that_went_through_still_voids_it(harness: Harness) -> None:
+    # Payments answered INVALID_TRANSITION although the payment was authorized (a race on its side).
+    harness.world.lose_answer("payments.authorize", error("FAILED_PRECONDITION", "INVALID_TRANSITION"))
+
+    _, saga = await harness.start(place())
+
+    stored = await harness.persisted(saga.saga_id)
+    assert stored.state is SagaState.FAILED
+    assert stored.failure is not None and stored.failure.reason == "INVALID_TRANSITION"
+    assert stored.step("authorize_payment").status is StepStatus.COMPENSATED
+    payment = harness.world.payment_of(stored.data["order_id"])
+    assert payment is not None and payment.status == PaymentStatus.VOIDED
+    assert harness.world.methods(undo_only=True) == ["payments.void", "inventory.release", "orders.cancel"]
 
 
 @pytest.mark.parametrize("crash_before_write", [False, True], ids=["after-write", "before-write"])
-@pytest.mark.parametrize("crash_at", range(1, 7))  # after the 7th write the saga has ended: nothing to resume
+@pytest.mark.parametrize("crash_at", range(1, 8))  # after the 8th write the saga has ended: nothing to resume
 async def test_resume_after_a_crash_at_any_write_of_a_failing_saga(
     harness: Harness, crash_at: int, crash_before_write: bool
 ) -> None:
