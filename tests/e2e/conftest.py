@@ -37,7 +37,11 @@ class Suite:
         )
 
     def reconnect(self, service: str) -> None:
-        self.channels[service] = oms_client.connect(self.stack.services[service].grpc_address)
+        # A channel of its own subchannels: gRPC otherwise shares the old channel's connection to the killed
+        # process, still backing off after the refused connects, and fails calls fast with its stale error.
+        self.channels[service] = oms_client.connect(
+            self.stack.services[service].grpc_address, options=(("grpc.use_local_subchannel_pool", 1),)
+        )
 
 
 @pytest.fixture(scope="session")
