@@ -100,7 +100,9 @@ async def serve(
     names = [s.name for s in definition.services]
     tasks: list[asyncio.Task[None]] = []
     background = [*definition.background, watch_event_loop]
-    watch_pool(infrastructure.engine.pool.checkedout, infrastructure.engine.pool.checkedin)
+    pool = infrastructure.engine.pool
+    if hasattr(pool, "checkedout"):  # a queue pool (the default); a NullPool has nothing to count
+        watch_pool(pool.checkedout, pool.checkedin)
     if settings.relay_enabled:
         background.append(infrastructure.outbox_relay().run)
     try:
