@@ -497,6 +497,18 @@ class SqlIngestRepository:
                 {"ids": sorted(release), "now": now},
             )
 
+    async def release_if_held(self, order_id: str, now: datetime) -> None:
+        await self._session.execute(
+            text(
+                """
+                UPDATE stock_holds SET desired = 'RELEASED', next_attempt_at = CAST(:now AS timestamptz),
+                       updated_at = CAST(:now AS timestamptz)
+                WHERE order_id = :order_id AND desired <> 'RELEASED'
+                """
+            ),
+            {"order_id": order_id, "now": now},
+        )
+
     async def record_failures(
         self,
         channel: Channel,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from services.orders.adapters.channel_repository import SqlChannelRepository, SqlIngestRepository
 from services.orders.adapters.events import channel_integration_event, integration_event
@@ -29,6 +30,9 @@ class OrdersUnitOfWork(UnitOfWork):
     def publish(self, order_id: str, events: Sequence[DomainEvent]) -> None:
         if events:
             self.emit(*(integration_event(e) for e in events), aggregate_type=AGGREGATE_TYPE, aggregate_id=order_id)
+
+    async def release_stock_hold(self, order_id: str, now: datetime) -> None:
+        await self.ingest.release_if_held(order_id, now)
 
     def publish_channel(self, channel: Channel, events: Sequence[ChannelEvent]) -> None:
         if events:

@@ -270,6 +270,10 @@ class IngestRepository(Protocol):
 
     async def want_stock(self, hold: Sequence[str], release: Sequence[str], now: datetime) -> None: ...
 
+    async def release_if_held(self, order_id: str, now: datetime) -> None:
+        """Turn the order's stock hold, if it has one, towards RELEASED."""
+        ...
+
     async def record_failures(
         self,
         channel: Channel,

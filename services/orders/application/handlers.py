@@ -75,10 +75,12 @@ async def cancel_order(cmd: CancelOrder, uow: OrdersUnitOfWork, *, clock: Clock)
         if (previous := await uow.replay(cmd, Order)) is not None:
             return previous
         order = await _locked(uow, cmd.order_id)
-        cancelled, events = order.cancel(cmd.reason, clock(), cmd.actor)
+        now = clock()
+        cancelled, events = order.cancel(cmd.reason, now, cmd.actor)
         if events:
             await uow.orders.update(order, cancelled)
             uow.publish(order.order_id, events)
+            await uow.release_stock_hold(order.order_id, now)
         await uow.remember(cmd, cancelled)
         await uow.commit()
     return cancelled

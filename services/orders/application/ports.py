@@ -63,3 +63,8 @@ class OrdersUnitOfWork(Protocol):
     def publish(self, order_id: str, events: Sequence[DomainEvent]) -> None:
         """Queue the integration events of ``events`` for the outbox of this transaction."""
         ...
+
+    async def release_stock_hold(self, order_id: str, now: datetime) -> None:
+        """If the order holds stock through channel ingest, have it given back (an order without such a hold,
+        e.g. an own-site order whose saga manages its reservation, is left alone)."""
+        ...

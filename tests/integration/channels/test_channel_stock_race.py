@@ -174,3 +174,23 @@ async def test_many_orders_from_two_channels_never_oversell_and_a_cancellation_g
     assert (level.reserved, level.available) == (190, 10)
     order = (await orders.GetOrder(pb.GetOrderRequest(order_id=cancelled_id))).order
     assert order.status == pb.ORDER_STATUS_CANCELLED
+
+
+async def test_an_operator_cancelling_a_channel_order_gives_its_stock_back(
+    orders: Any, inventory: tuple[str, Any], engine: AsyncEngine
+) -> None:
+    _, stock_keeper = inventory
+    sku = "SKU-MUG-" + new_id()[-8:]
+    await stock(stock_keeper, sku, 5)
+    (order_id,) = await ingest(
+        orders, pb.CHANNEL_PINDUODUO, "pinduoduo", OrderFactory(prefix="95").make(lines=(Line(sku, 3, 2_990),))
+    )
+    assert (await settled(engine, [order_id]))[order_id] == "HELD"
+    assert (await availability(stock_keeper, sku)).available == 2
+    await orders.CancelOrder(pb.CancelOrderRequest(request_id=new_id(), order_id=order_id, reason="buyer called"))
+
+    async def given_back() -> bool:
+        return (await holds(engine, [order_id]))[order_id] == "RELEASED"
+
+    await eventually(given_back, timeout=30, message="the cancelled order's stock hold released")
+    assert (await availability(stock_keeper, sku)).available == 5

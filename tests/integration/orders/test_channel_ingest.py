@@ -243,6 +243,34 @@ async def test_in_order_updates_pay_move_and_cancel(client: Any) -> None:
     assert (await order_of(client, order_id)).status == ST.ORDER_STATUS_CANCELLED
 
 
+async def test_a_channel_order_created_by_create_order_is_the_one_ingest_updates(client: Any) -> None:
+    market = OrderFactory(prefix="70").make(status="UNPAID")
+    created = await client.CreateOrder(
+        pb.CreateOrderRequest(
+            request_id=new_id(),
+            channel=pb.CHANNEL_OWN_SITE,
+            channel_order_id=market.order_id,
+            customer_id=new_id(),
+            lines=[
+                pb.OrderLineInput(
+                    sku=line.sku, quantity=line.quantity, unit_price={"amount_minor": line.unit_fen, "currency": "CNY"}
+                )
+                for line in market.lines
+            ],
+            shipping_fee={"amount_minor": market.shipping_fen, "currency": "CNY"},
+            discount_total={"amount_minor": market.discount_fen, "currency": "CNY"},
+            total={"amount_minor": market.total_fen, "currency": "CNY"},
+        )
+    )
+    first = await ingest(client, pb.CHANNEL_OWN_SITE, encode("mini_program", market))
+    assert first.results[0].outcome == OUT.INGEST_OUTCOME_UNCHANGED
+    assert first.results[0].order_id == created.order.order_id
+    paid = market.changed(market.modified_at + timedelta(minutes=1), status="PAID")
+    second = await ingest(client, pb.CHANNEL_OWN_SITE, encode("mini_program", paid))
+    assert second.results[0].outcome == OUT.INGEST_OUTCOME_UPDATED
+    assert (await order_of(client, created.order.order_id)).status == ST.ORDER_STATUS_PAID
+
+
 async def test_cancellation_after_shipment_flags_the_order(client: Any) -> None:
     factory = OrderFactory(prefix="76")
     base = factory.make(status="PAID")

@@ -43,6 +43,8 @@ class Store:
     orders: dict[str, Order] = field(default_factory=dict)
     keys: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
     published: list[tuple[str, ev.DomainEvent]] = field(default_factory=list)
+    # Orders whose stock hold (a channel order's) was asked back.
+    released: list[str] = field(default_factory=list)
 
 
 class FakeRepository:
@@ -96,6 +98,7 @@ class FakeUnitOfWork:
         self.orders = FakeRepository(dict(self.store.orders))
         self._keys = dict(self.store.keys)
         self._events: list[tuple[str, ev.DomainEvent]] = []
+        self._released: list[str] = []
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -105,6 +108,7 @@ class FakeUnitOfWork:
         self.store.orders = self.orders.rows
         self.store.keys = self._keys
         self.store.published.extend(self._events)
+        self.store.released.extend(self._released)
 
     async def replay(self, command: Any, result_type: type) -> Any:
         operation, fingerprint = type(command).__name__, codec.fingerprint(command)
@@ -127,6 +131,9 @@ class FakeUnitOfWork:
 
     def publish(self, order_id: str, events: Sequence[ev.DomainEvent]) -> None:
         self._events.extend((order_id, e) for e in events)
+
+    async def release_stock_hold(self, order_id: str, now: datetime) -> None:
+        self._released.append(order_id)
 
 
 class Clock:
@@ -299,6 +306,8 @@ async def test_cancel_twice_changes_the_order_once(store, uow, clock) -> None:
     second = await handlers.cancel_order(CancelOrder(new_id(), order.order_id, "undo", ACTOR), uow, clock=clock)
     assert first.status is S.CANCELLED and second == first
     assert [type(e) for _, e in store.published[1:]] == [ev.OrderCancelled, ev.OrderStatusChanged]
+    # Its stock hold (if channel ingest made one) is asked back once, with the cancellation.
+    assert store.released == [order.order_id]
 
 
 async def test_transition_to_cancelled_points_to_cancel_order(uow, clock) -> None:
