@@ -21,7 +21,7 @@ from tools.load.config import LoadConfig, parse_mix
 from tools.load.report import LoadResult
 from tools.load.run import LoadRun
 from tools.load.scenarios import Attempt
-from tools.load.target import Credentials, Target
+from tools.load.target import Credentials, GatewayTransport, Target
 
 pytestmark = pytest.mark.e2e
 
@@ -85,6 +85,22 @@ async def test_a_short_clean_run_with_every_scenario_passes_every_check(suite: S
     hot = await availability(suite, result.catalogue.hot)
     sold = sum(1 for a in result.traffic.attempts if a.scenario == "flash" and a.outcome == "ok")
     assert hot.reserved == sold
+
+
+async def test_a_short_run_through_the_gateway_passes_every_check(suite: Suite):
+    gateway = suite.stack.services["gateway"]
+    transport = GatewayTransport(f"http://{gateway.http_address}", suite.stack.token("service", "oms-load"))
+    target = Target(addresses(suite), Credentials(suite.stack.auth_secret))
+    config = LoadConfig(**{**SHORT, "mix": parse_mix("place=70,cancel=10,retry=10,decline=10")})  # type: ignore[arg-type]
+    try:
+        result = await LoadRun(config, target, transport=transport, progress=False).run()
+    finally:
+        await transport.close()
+        await target.close()
+
+    assert verdicts(result) == dict.fromkeys(verdicts(result), "PASS"), [c.to_json() for c in result.checks]
+    assert result.figures()["orders_placed"] > 0
+    assert result.figures()["refusals"].get("refused:PAYMENT_DECLINED", 0) > 0
 
 
 async def test_a_reservation_without_an_order_fails_stock_conservation(suite: Suite):

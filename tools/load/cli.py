@@ -27,6 +27,7 @@ from tools.load.target import (
     GatewayTransport,
     Target,
     addresses_from_state,
+    gateway_from_state,
     parse_addresses,
     secret_of_stack,
 )
@@ -98,7 +99,10 @@ def load_command(
         typer.Option("--address", "-a", help="SERVICE=HOST:PORT instead of stack.json (repeatable)."),
     ] = None,
     via_gateway: Annotated[
-        str | None, typer.Option(help="Send orders through the gateway at this URL (checks still use gRPC).")
+        str | None,
+        typer.Option(
+            help="Send orders through the gateway at this URL, or `stack` for the stack's own (checks use gRPC)."
+        ),
     ] = None,
     gateway_token: Annotated[
         str,
@@ -142,7 +146,10 @@ def load_command(
         )
         addresses = parse_addresses(address) if address else addresses_from_state(directory)
         credentials = Credentials(auth_secret or secret_of_stack(directory))
-        gateway = (via_gateway, gateway_token or credentials.token("service")) if via_gateway else None
+        gateway = None
+        if via_gateway:
+            url = gateway_from_state(directory) if via_gateway == "stack" else via_gateway
+            gateway = (url, gateway_token or credentials.token("service"))
     except LoadConfigError as exc:
         console.print(f"[red]{escape(str(exc))}[/red]", soft_wrap=True)
         raise typer.Exit(2) from exc

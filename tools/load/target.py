@@ -35,8 +35,7 @@ def parse_addresses(items: Iterable[str]) -> dict[str, str]:
     return addresses
 
 
-def addresses_from_state(state_dir: Path) -> dict[str, str]:
-    """Every service's gRPC address as ``oms up`` recorded it in ``<state_dir>/stack.json``."""
+def _running_state(state_dir: Path) -> dict[str, Any]:
     try:
         state = read_state(state_dir)
     except StackError as exc:
@@ -47,7 +46,21 @@ def addresses_from_state(state_dir: Path) -> dict[str, str]:
         )
     if state.get("status") != "running":
         raise LoadConfigError("state_dir", f"the stack in {state_dir} is {state.get('status')!r}, not running")
-    return {name: entry["grpc_address"] for name, entry in (state.get("services") or {}).items()}
+    return state
+
+
+def addresses_from_state(state_dir: Path) -> dict[str, str]:
+    """Every service's gRPC address as ``oms up`` recorded it in ``<state_dir>/stack.json``."""
+    services = _running_state(state_dir).get("services") or {}
+    return {name: entry["grpc_address"] for name, entry in services.items() if entry.get("grpc_address")}
+
+
+def gateway_from_state(state_dir: Path) -> str:
+    """The base URL of the gateway of the stack recorded in ``state_dir``."""
+    entry = (_running_state(state_dir).get("services") or {}).get("gateway") or {}
+    if not entry.get("http_address"):
+        raise LoadConfigError("via_gateway", f"the stack in {state_dir} runs no gateway")
+    return f"http://{entry['http_address']}"
 
 
 def check_services(addresses: Mapping[str, str]) -> None:
