@@ -29,6 +29,7 @@ from tools.oms.stack import (
     stack_status,
     stop_recorded,
 )
+from tools.oms.trace import trace_command
 
 app = typer.Typer(
     name="oms",
@@ -39,6 +40,7 @@ app = typer.Typer(
 console = Console(highlight=False)
 audit_app = typer.Typer(help="Work with the audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+app.command("trace")(trace_command)
 
 StateDir = Annotated[
     Path | None,
