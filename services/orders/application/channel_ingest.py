@@ -164,8 +164,9 @@ def _record(snapshot: ChannelSnapshot, order_id: str) -> ChannelOrderRecord:
 async def _create_new(
     uow: ChannelsUnitOfWork, ctx: IngestContext, batch: _Batch, ids: Sequence[str], now: datetime
 ) -> tuple[int, dict[str, KnownChannelOrder]]:
-    """Create the orders of first-seen channel orders; returns how many, and those another batch created
-    meanwhile (they are known now, and go the way of updates)."""
+    """Create the orders of first-seen channel orders; returns how many, and the channel orders that turned
+    out to exist after all (another batch created them meanwhile, or CreateOrder did): those go the way of
+    updates."""
     opened: dict[str, ChannelChange] = {}
     for key in ids:
         index, snapshot = batch.latest[key]
@@ -186,16 +187,17 @@ async def _create_new(
     created = 0
     for key in sorted(claimed):
         change = opened[key]
-        index = batch.latest[key][0]
         if change.order.order_id in inserted:
             uow.publish(change.order.order_id, change.events)
             batch.stock(change.order.order_id, change.stock)
-            batch.done(index, IngestOutcome.CREATED, key, change.order.order_id)
+            batch.done(batch.latest[key][0], IngestOutcome.CREATED, key, change.order.order_id)
             created += 1
-        else:
-            # CreateOrder made this channel order before any ingest saw it: that order is the one.
-            batch.done(index, IngestOutcome.UNCHANGED, key, linked.get(key, ""))
-    return created, await uow.ingest.lock_known(batch.channel, raced)
+    known = await uow.ingest.lock_known(batch.channel, raced)
+    # CreateOrder made these channel orders before any ingest saw them: those orders are the ones, and the
+    # snapshot applies to them like any later snapshot (its row is locked: this transaction inserted it).
+    for key, order_id in linked.items():
+        known[key] = KnownChannelOrder(key, order_id, version=-1, rank=0)
+    return created, known
 
 
 async def _update_known(
@@ -207,9 +209,8 @@ async def _update_known(
 ) -> int:
     """Apply the later snapshots of known channel orders (rows locked); returns how many orders changed."""
     later = [key for key in sorted(known) if batch.latest[key][1].order_key > known[key].order_key]
-    for key in sorted(known):
-        if key not in later:
-            batch.done(batch.latest[key][0], IngestOutcome.UNCHANGED, key, known[key].order_id)
+    for key in sorted(known.keys() - set(later)):
+        batch.done(batch.latest[key][0], IngestOutcome.UNCHANGED, key, known[key].order_id)
     current = await uow.orders.get_many([known[key].order_id for key in later], lock=True)
     advanced: list[ChannelOrderRecord] = []
     updated = 0

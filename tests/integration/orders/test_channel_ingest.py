@@ -263,12 +263,39 @@ async def test_a_channel_order_created_by_create_order_is_the_one_ingest_updates
         )
     )
     first = await ingest(client, pb.CHANNEL_OWN_SITE, encode("mini_program", market))
-    assert first.results[0].outcome == OUT.INGEST_OUTCOME_UNCHANGED
+    # The same order, now with the consignee the channel knows.
+    assert first.results[0].outcome == OUT.INGEST_OUTCOME_UPDATED
     assert first.results[0].order_id == created.order.order_id
+    order = await order_of(client, created.order.order_id)
+    assert (order.status, order.shipping_address.recipient) == (ST.ORDER_STATUS_PENDING_PAYMENT, market.consignee.name)
+    assert (await ingest(client, pb.CHANNEL_OWN_SITE, encode("mini_program", market))).unchanged == 1
     paid = market.changed(market.modified_at + timedelta(minutes=1), status="PAID")
     second = await ingest(client, pb.CHANNEL_OWN_SITE, encode("mini_program", paid))
     assert second.results[0].outcome == OUT.INGEST_OUTCOME_UPDATED
     assert (await order_of(client, created.order.order_id)).status == ST.ORDER_STATUS_PAID
+    # First seen already paid, the snapshot pays the order CreateOrder made.
+    other = OrderFactory(prefix="69").make(status="PAID")
+    made = await client.CreateOrder(
+        pb.CreateOrderRequest(
+            request_id=new_id(),
+            channel=pb.CHANNEL_OWN_SITE,
+            channel_order_id=other.order_id,
+            customer_id=new_id(),
+            lines=[
+                pb.OrderLineInput(
+                    sku=line.sku, quantity=line.quantity, unit_price={"amount_minor": line.unit_fen, "currency": "CNY"}
+                )
+                for line in other.lines
+            ],
+            shipping_fee={"amount_minor": other.shipping_fen, "currency": "CNY"},
+            discount_total={"amount_minor": other.discount_fen, "currency": "CNY"},
+            total={"amount_minor": other.total_fen, "currency": "CNY"},
+        )
+    )
+    linked = await ingest(client, pb.CHANNEL_OWN_SITE, encode("mini_program", other))
+    assert linked.results[0].outcome == OUT.INGEST_OUTCOME_UPDATED
+    assert linked.results[0].order_id == made.order.order_id
+    assert (await order_of(client, made.order.order_id)).status == ST.ORDER_STATUS_PAID
 
 
 async def test_cancellation_after_shipment_flags_the_order(client: Any) -> None:
