@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, 
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from oms.orders.v1 import orders_pb2
-from opentelemetry import trace
 from pydantic import AfterValidator, AwareDatetime
 
 from services.gateway.adapters import convert
@@ -21,7 +20,7 @@ from services.gateway.domain import idempotency
 from services.gateway.domain.pagination import DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_LIMIT
 from services.gateway.domain.problems import PROBLEM_MEDIA_TYPE, TRANSIENT_RETRY_AFTER_SECONDS, Problem
 from shared.kernel.errors import Unauthenticated
-from shared.telemetry.attributes import ORDER_ID
+from shared.telemetry import tag_order
 
 PROBLEM_SCHEMA_REF = "#/components/schemas/ProblemDetails"
 
@@ -103,7 +102,9 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
 
 
 def _on_order(order_id: str) -> None:
-    trace.get_current_span().set_attribute(ORDER_ID, order_id)
+    """Tag this request's span and baggage with the order, so every upstream hop of the request carries it
+    (each request runs in its own task, so the tags end with it)."""
+    tag_order(order_id=order_id)
 
 
 router = APIRouter(prefix="/v1", responses=problems(400, 401, 403, 429, 502, 503, 504))
