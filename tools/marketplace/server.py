@@ -20,13 +20,17 @@ def _handler(marketplace: Marketplace) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def _send(self, response: Response) -> None:
-            self.send_response(response.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(response.body)))
-            for name, value in response.headers:
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(response.body)
+            try:
+                self.send_response(response.status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(response.body)))
+                for name, value in response.headers:
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(response.body)
+            except (BrokenPipeError, ConnectionResetError):
+                # The client gave up waiting (a slow page on request): nobody is left to answer.
+                log.debug("marketplace client went away before the answer")
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
