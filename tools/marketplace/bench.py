@@ -72,6 +72,7 @@ async def _measure(args: argparse.Namespace, url: str, redis_url: str) -> None:
         surge_floor_orders=10**9,
         grpc_max_message_bytes=64 * 1024 * 1024,
         stock_sync_interval_seconds=3600,
+        relay_enabled=not args.without_relay,
     )
     stop = asyncio.Event()
     port: asyncio.Future[int] = asyncio.get_running_loop().create_future()
@@ -112,6 +113,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--channel", default="TMALL", choices=[c.value for c in Channel])
+    parser.add_argument(
+        "--without-relay", action="store_true", help="leave the events in the outbox (measures ingest alone)"
+    )
     args = parser.parse_args()
     admin_url = os.environ.get("OMS_TEST_DATABASE_URL")
     redis_url = os.environ.get("OMS_TEST_REDIS_URL")

@@ -112,10 +112,11 @@ def _empty(value: Any) -> bool:
 def _walk(payload: Any, path: Path) -> Any:
     current = payload
     for step in path:
-        if isinstance(step, int) and isinstance(current, list):
+        kind = type(current)
+        if kind is dict:
+            current = current.get(step if type(step) is str else str(step))
+        elif kind is list and type(step) is int:
             current = current[step] if step < len(current) else None
-        elif isinstance(current, dict):
-            current = current.get(str(step))
         else:
             return None
         if current is None:
