@@ -14,6 +14,7 @@ import asyncio
 import enum
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -145,6 +146,7 @@ class SagaEngine:
         clock: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
+        timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.definitions = dict(definitions)
         self._store = store
@@ -154,6 +156,7 @@ class SagaEngine:
         self._clock = clock
         self._sleep = sleep
         self._jitter = jitter
+        self._timer = timer
         # Strong references to shielded compensations: a task nobody references may be collected.
         self._shielded: set[asyncio.Task[RunOutcome]] = set()
 
@@ -288,9 +291,11 @@ class SagaEngine:
             failed_step=saga.failed_step if undo else None,
         )
         attempt = 1
+        started = self._timer()
         while True:
             result = await self._call(function, context, saga.kind, undo=undo)
             if not result.transient or policy.exhausted(attempt):
+                self._observer.step_timed(saga.kind, step.name, self._timer() - started)
                 return result
             assert result.error is not None
             self._observer.step_retried(saga.kind, step.name, result.error.code, compensation=undo)

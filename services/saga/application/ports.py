@@ -232,6 +232,10 @@ class SagaObserver(Protocol):
         """``outcome`` is "compensated", "refused" or "deferred"."""
         ...
 
+    def step_timed(self, kind: SagaKind, step: str, seconds: float) -> None:
+        """How long one step's action or compensation took, its retries and their backoff included."""
+        ...
+
 
 class NullObserver:
     def saga_ended(self, kind: SagaKind, state: SagaState, failed_step: str | None, reason: str | None) -> None:
@@ -241,4 +245,7 @@ class NullObserver:
         return None
 
     def step_compensated(self, kind: SagaKind, step: str, outcome: str) -> None:
+        return None
+
+    def step_timed(self, kind: SagaKind, step: str, seconds: float) -> None:
         return None

@@ -557,6 +557,7 @@ class FakeStore:
 @dataclass
 class RecordingObserver:
     events: list[tuple[str, ...]] = field(default_factory=list)
+    timings: list[tuple[str, float]] = field(default_factory=list)
 
     def saga_ended(self, kind: SagaKind, state: SagaState, failed_step: str | None, reason: str | None) -> None:
         self.events.append(("ended", kind.value, state.value, failed_step or "", reason or ""))
@@ -566,6 +567,9 @@ class RecordingObserver:
 
     def step_compensated(self, kind: SagaKind, step: str, outcome: str) -> None:
         self.events.append((outcome, step))
+
+    def step_timed(self, kind: SagaKind, step: str, seconds: float) -> None:
+        self.timings.append((step, seconds))
 
     def compensations(self) -> list[str]:
         return [e[1] for e in self.events if e[0] == "compensated"]

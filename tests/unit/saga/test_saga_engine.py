@@ -6,12 +6,17 @@ import asyncio
 from dataclasses import replace
 
 import pytest
+from prometheus_client import REGISTRY
 
+from services.saga.adapters.metrics import PrometheusObserver
 from services.saga.application.commands import CancelOrder
-from services.saga.application.engine import RunOutcome
+from services.saga.application.engine import RunOutcome, SagaEngine
+from services.saga.application.place_order import place_order_saga
 from services.saga.application.ports import PaymentStatus
 from services.saga.domain.model import SagaKind, SagaState, StepStatus
+from services.saga.domain.retry import RetryPolicy
 from shared.kernel import codec
+from shared.kernel.ids import new_id
 from tests.support import eventually
 from tests.unit.saga.conftest import Harness
 from tests.unit.saga.saga_fakes import FakeStore, declined, error, place, unavailable
@@ -506,3 +511,55 @@ async def test_cancel_refused_after_the_pivot_needs_a_person(harness: Harness) -
     assert stored.state is SagaState.COMPENSATION_FAILED
     assert stored.failed_step == "release_stock"
     assert harness.world.count("payments.list") == 0
+
+
+async def test_each_step_is_timed_once_with_its_retries_and_backoff(harness: Harness) -> None:
+    async def sleep(seconds: float) -> None:
+        harness.clock.advance(seconds)
+
+    engine = SagaEngine(
+        {SagaKind.PLACE_ORDER: place_order_saga(harness.world.participants)},
+        harness.store,
+        action_retry=RetryPolicy(max_attempts=3, base_seconds=0.1, cap_seconds=1.0),
+        observer=harness.observer,
+        clock=harness.clock.wall,
+        sleep=sleep,
+        jitter=lambda: 0.5,
+        timer=harness.clock.monotonic,
+    )
+    harness.world.fail("pricing.quote", unavailable())
+    command = place()
+    saga = engine.new_saga(
+        saga_id=new_id(), request_id=command.request_id, kind=SagaKind.PLACE_ORDER, payload=command,
+        fingerprint=codec.fingerprint(command),
+    )  # fmt: skip
+    await harness.store.create(saga)
+
+    assert await engine.run(saga, fresh=True) is RunOutcome.ENDED
+
+    assert [step for step, _ in harness.observer.timings] == STEPS
+    timings = dict(harness.observer.timings)
+    assert timings["quote"] == pytest.approx(0.075)  # one backoff: half of 0.1 fixed, half jittered at 0.5
+    assert all(seconds == 0 for step, seconds in harness.observer.timings if step != "quote")
+
+
+def test_the_prometheus_observer_records_under_the_suites_shared_names() -> None:
+    observer = PrometheusObserver()
+
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    before = sample("oms_saga_step_duration_seconds_count", kind="place_order", step="quote")
+    ended = sample("oms_saga_outcomes_total", kind="place_order", state="FAILED", step="quote", reason="X_TEST")
+    undone = sample("oms_saga_compensations_total", kind="place_order", step="quote", outcome="refused")
+
+    observer.step_timed(SagaKind.PLACE_ORDER, "quote", 0.2)
+    observer.saga_ended(SagaKind.PLACE_ORDER, SagaState.FAILED, "quote", "X_TEST")
+    observer.step_compensated(SagaKind.PLACE_ORDER, "quote", "refused")
+
+    assert sample("oms_saga_step_duration_seconds_count", kind="place_order", step="quote") == before + 1
+    assert (
+        sample("oms_saga_outcomes_total", kind="place_order", state="FAILED", step="quote", reason="X_TEST")
+        == ended + 1
+    )
+    assert sample("oms_saga_compensations_total", kind="place_order", step="quote", outcome="refused") == undone + 1
