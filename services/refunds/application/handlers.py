@@ -31,6 +31,7 @@ from services.refunds.domain.order_exceptions import OrderException
 from services.refunds.domain.values import Actor, RefundStatus, checked_id
 from shared.kernel.errors import InvalidArgument
 from shared.kernel.ids import new_id
+from shared.metrics import observe_refund_latency
 
 RefundChange = Callable[[Refund], tuple[Refund, list[RefundEvent]]]
 
@@ -109,7 +110,17 @@ async def _change_refund(
         uow.publish(*found)
         await uow.remember(cmd, changed)
         await uow.commit()
+    if changed.status is RefundStatus.COMPLETED and current.status is not RefundStatus.COMPLETED:
+        # Only once committed, so a rolled-back completion is not counted; a replay returned above, so a
+        # completion is counted once however often the saga repeats it.
+        _observe_completion(changed)
     return changed
+
+
+def _observe_completion(refund: Refund) -> None:
+    """The refund latency from request to the money going back, by type (the SLA is per type)."""
+    if refund.completed_at is not None:
+        observe_refund_latency(refund.kind.value.lower(), refund.requested_at, refund.completed_at)
 
 
 async def approve_refund(cmd: ApproveRefund, uow: RefundsUnitOfWork, clock: Clock) -> Refund:

@@ -10,6 +10,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from services.refunds.application.ports import Clock, RefundsConfig, RefundsUnitOfWork
+from shared.metrics import record_sla_breach
+
+# SLA breach kinds of shared.metrics.SLA_BREACHES this service records.
+REFUND_OVERDUE = "refund_overdue"
+EXCEPTION_UNHANDLED = "exception_unhandled"
+EXCEPTION_UNRESOLVED = "exception_unresolved"
 
 # Batches per job and sweep, so one sweep of a large backlog still yields to the rest of the process.
 MAX_BATCHES = 20
@@ -37,6 +43,9 @@ async def flag_overdue_refunds(uow: RefundsUnitOfWork, clock: Clock, config: Ref
         claimed = await uow.refunds.claim_overdue(now, config.sweep_batch_size)
         uow.publish(*(refund.overdue_event(now) for refund in claimed))
         await uow.commit()
+    # Counted after the commit: the claim marks each refund overdue once, so a breach is counted once.
+    for _ in claimed:
+        record_sla_breach(REFUND_OVERDUE)
     return len(claimed)
 
 
@@ -54,7 +63,14 @@ async def escalate_exceptions(uow: RefundsUnitOfWork, clock: Clock, config: Refu
             )
         )
         await uow.commit()
+    for exception in claimed:
+        record_sla_breach(exception_breach_kind(exception.escalation_level))
     return len(claimed)
+
+
+def exception_breach_kind(level: int) -> str:
+    """Level 1 is the first deadline (unhandled after 2 h); any later level means still unresolved (24 h)."""
+    return EXCEPTION_UNHANDLED if level <= 1 else EXCEPTION_UNRESOLVED
 
 
 async def sweep(unit_of_work: Callable[[], RefundsUnitOfWork], clock: Clock, config: RefundsConfig) -> SweepReport:
