@@ -225,7 +225,9 @@ class SqlPaymentRepository:
             select(*_OPERATION_COLUMNS, *_PAYMENT_LABELS)
             .select_from(payment_operations.join(payments))
             .where(payment_operations.c.operation_id == operation_id)
-            .with_for_update(of=payments)
+            # Lock both rows: after waiting for a concurrent settlement, PostgreSQL re-reads only the locked
+            # rows, so locking the payment alone would pair its new state with the operation's stale one.
+            .with_for_update(of=[payments, payment_operations])
         )
         row = (await self._session.execute(statement)).first()
         if row is None:
