@@ -62,7 +62,7 @@ SIMILARITY_REASON_SURNAME_HONORIFIC: SimilarityReason
 SIMILARITY_REASON_PHONE_FRAGMENT: SimilarityReason
 
 class Customer(_message.Message):
-    __slots__ = ("customer_id", "kind", "status", "name", "phone", "email", "tax_id", "address", "tier", "tags", "channel", "pii_masked", "version", "created_at", "updated_at")
+    __slots__ = ("customer_id", "kind", "status", "name", "phone", "email", "tax_id", "address", "tier", "tags", "channel", "pii_masked", "version", "created_at", "updated_at", "team")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -78,6 +78,7 @@ class Customer(_message.Message):
     VERSION_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    TEAM_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     kind: CustomerKind
     status: CustomerStatus
@@ -93,10 +94,11 @@ class Customer(_message.Message):
     version: int
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, customer_id: _Optional[str] = ..., kind: _Optional[_Union[CustomerKind, str]] = ..., status: _Optional[_Union[CustomerStatus, str]] = ..., name: _Optional[str] = ..., phone: _Optional[str] = ..., email: _Optional[str] = ..., tax_id: _Optional[str] = ..., address: _Optional[_Union[_common_pb2.Address, _Mapping]] = ..., tier: _Optional[_Union[CustomerTier, str]] = ..., tags: _Optional[_Iterable[str]] = ..., channel: _Optional[str] = ..., pii_masked: _Optional[bool] = ..., version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    team: str
+    def __init__(self, customer_id: _Optional[str] = ..., kind: _Optional[_Union[CustomerKind, str]] = ..., status: _Optional[_Union[CustomerStatus, str]] = ..., name: _Optional[str] = ..., phone: _Optional[str] = ..., email: _Optional[str] = ..., tax_id: _Optional[str] = ..., address: _Optional[_Union[_common_pb2.Address, _Mapping]] = ..., tier: _Optional[_Union[CustomerTier, str]] = ..., tags: _Optional[_Iterable[str]] = ..., channel: _Optional[str] = ..., pii_masked: _Optional[bool] = ..., version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., team: _Optional[str] = ...) -> None: ...
 
 class UpsertCustomerRequest(_message.Message):
-    __slots__ = ("request_id", "name", "phone", "email", "tax_id", "address", "channel")
+    __slots__ = ("request_id", "name", "phone", "email", "tax_id", "address", "channel", "team")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PHONE_FIELD_NUMBER: _ClassVar[int]
@@ -104,6 +106,7 @@ class UpsertCustomerRequest(_message.Message):
     TAX_ID_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    TEAM_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     name: str
     phone: str
@@ -111,7 +114,8 @@ class UpsertCustomerRequest(_message.Message):
     tax_id: str
     address: _common_pb2.Address
     channel: str
-    def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., phone: _Optional[str] = ..., email: _Optional[str] = ..., tax_id: _Optional[str] = ..., address: _Optional[_Union[_common_pb2.Address, _Mapping]] = ..., channel: _Optional[str] = ...) -> None: ...
+    team: str
+    def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., phone: _Optional[str] = ..., email: _Optional[str] = ..., tax_id: _Optional[str] = ..., address: _Optional[_Union[_common_pb2.Address, _Mapping]] = ..., channel: _Optional[str] = ..., team: _Optional[str] = ...) -> None: ...
 
 class UpsertCustomerResponse(_message.Message):
     __slots__ = ("customer", "created")
@@ -214,6 +218,24 @@ class SetCustomerTierRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., tier: _Optional[_Union[CustomerTier, str]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class SetCustomerTierResponse(_message.Message):
+    __slots__ = ("customer",)
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    customer: Customer
+    def __init__(self, customer: _Optional[_Union[Customer, _Mapping]] = ...) -> None: ...
+
+class SetCustomerTeamRequest(_message.Message):
+    __slots__ = ("request_id", "customer_id", "team", "reason")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    customer_id: str
+    team: str
+    reason: str
+    def __init__(self, request_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., team: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class SetCustomerTeamResponse(_message.Message):
     __slots__ = ("customer",)
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     customer: Customer

@@ -33,9 +33,16 @@ class CustomersServiceStub:
     (upper-cased, spaces and dashes removed). Upserting a known identity returns the existing customer.
 
     PII (phone, email, address recipient/phone/detail) is masked ("138****8000") unless the caller's
-    role may see it: the role comes from the request's viewer field or else from the gRPC metadata
-    `x-oms-role` (subject from `x-oms-subject`); cs_supervisor, admin and service may. Every unmasked
-    read emits CustomerPiiViewed for the audit trail.
+    role may see it: the role is the authenticated caller's (its signed token, or without authentication
+    the gRPC metadata `x-oms-role` / `x-oms-subject`); only a `service` caller may name another viewer in
+    GetCustomer's viewer field (a service reading on behalf of a person). cs_supervisor, admin and service
+    may see PII. Every unmasked read emits CustomerPiiViewed for the audit trail.
+
+    Teams: every customer belongs to an owning team ("" while unassigned). A caller whose token lists
+    teams is limited to the customers of those teams: every RPC given the id of any other customer
+    (another team's or unassigned) answers NOT_FOUND (CUSTOMER_NOT_FOUND), exactly as for an id that
+    does not exist, so ids cannot be probed; lists and duplicate proposals hold only its teams'
+    customers. A caller without team limits sees every customer.
 
     Merged customers: a customer merged into another keeps its record (status MERGED) and points to
     the survivor; every RPC given its id acts on the survivor instead (except MergeCustomers).
@@ -76,6 +83,11 @@ class CustomersServiceStub:
                 request_serializer=oms_dot_customers_dot_v1_dot_customers__pb2.SetCustomerTierRequest.SerializeToString,
                 response_deserializer=oms_dot_customers_dot_v1_dot_customers__pb2.SetCustomerTierResponse.FromString,
                 _registered_method=True)
+        self.SetCustomerTeam = channel.unary_unary(
+                '/oms.customers.v1.CustomersService/SetCustomerTeam',
+                request_serializer=oms_dot_customers_dot_v1_dot_customers__pb2.SetCustomerTeamRequest.SerializeToString,
+                response_deserializer=oms_dot_customers_dot_v1_dot_customers__pb2.SetCustomerTeamResponse.FromString,
+                _registered_method=True)
         self.TagCustomer = channel.unary_unary(
                 '/oms.customers.v1.CustomersService/TagCustomer',
                 request_serializer=oms_dot_customers_dot_v1_dot_customers__pb2.TagCustomerRequest.SerializeToString,
@@ -101,9 +113,16 @@ class CustomersServiceServicer:
     (upper-cased, spaces and dashes removed). Upserting a known identity returns the existing customer.
 
     PII (phone, email, address recipient/phone/detail) is masked ("138****8000") unless the caller's
-    role may see it: the role comes from the request's viewer field or else from the gRPC metadata
-    `x-oms-role` (subject from `x-oms-subject`); cs_supervisor, admin and service may. Every unmasked
-    read emits CustomerPiiViewed for the audit trail.
+    role may see it: the role is the authenticated caller's (its signed token, or without authentication
+    the gRPC metadata `x-oms-role` / `x-oms-subject`); only a `service` caller may name another viewer in
+    GetCustomer's viewer field (a service reading on behalf of a person). cs_supervisor, admin and service
+    may see PII. Every unmasked read emits CustomerPiiViewed for the audit trail.
+
+    Teams: every customer belongs to an owning team ("" while unassigned). A caller whose token lists
+    teams is limited to the customers of those teams: every RPC given the id of any other customer
+    (another team's or unassigned) answers NOT_FOUND (CUSTOMER_NOT_FOUND), exactly as for an id that
+    does not exist, so ids cannot be probed; lists and duplicate proposals hold only its teams'
+    customers. A caller without team limits sees every customer.
 
     Merged customers: a customer merged into another keeps its record (status MERGED) and points to
     the survivor; every RPC given its id acts on the survivor instead (except MergeCustomers).
@@ -120,10 +139,18 @@ class CustomersServiceServicer:
         request (emits CustomerUpdated when something was filled); a new one emits CustomerRegistered.
         Concurrent upserts of the same identity make exactly one customer. The returned customer is
         masked: the caller already holds what it sent. Replays of request_id return the first answer.
+        A new customer's team is the request's team, or for a team-limited caller its first team when
+        the request names none; the team of an existing customer is changed only by SetCustomerTeam.
+        When the identity belongs to a customer the team-limited caller may not see, nothing is written
+        and nothing of that customer is returned: PERMISSION_DENIED (CUSTOMER_OF_ANOTHER_TEAM). The
+        identity stays unique (no duplicate is made); a supervisor can move the customer to the team.
         Errors: INVALID_ARGUMENT (IDENTITY_REQUIRED, field phone) when neither phone nor tax_id is given;
         INVALID_ARGUMENT (INVALID_PHONE, field phone), (INVALID_TAX_ID, field tax_id),
         (INVALID_EMAIL, field email); INVALID_ARGUMENT on name, address.* or channel that are too long or
-        hold control characters; INVALID_ARGUMENT on an empty name or request_id.
+        hold control characters; INVALID_ARGUMENT on an empty name or request_id, or a team that is
+        too long (> 64) or holds control characters; PERMISSION_DENIED (TEAM_NOT_ALLOWED, metadata team)
+        when a team-limited caller names a team that is not one of its own;
+        PERMISSION_DENIED (CUSTOMER_OF_ANOTHER_TEAM).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -133,7 +160,7 @@ class CustomersServiceServicer:
         """Returns one customer; an id merged into another resolves to the survivor.
         PII is shown only to roles that may see it, and each such read emits CustomerPiiViewed.
         Errors: INVALID_ARGUMENT (field customer_id) when it is not a UUID;
-        NOT_FOUND (CUSTOMER_NOT_FOUND).
+        NOT_FOUND (CUSTOMER_NOT_FOUND), also for a customer outside a team-limited caller's teams.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -142,9 +169,10 @@ class CustomersServiceServicer:
     def FindSimilarCustomers(self, request, context):
         """Proposes likely duplicates of a customer or of a probe (same phone, same email, same core name
         in the same city such as "张伟_北京" / "张伟-采购部", surname with an honorific such as "张先生"),
-        best first, for a human to merge. Results are masked.
+        best first, for a human to merge. Results are masked; a team-limited caller is only proposed
+        customers of its teams.
         Errors: INVALID_ARGUMENT (field customer_id or probe, or limit out of 0..50);
-        NOT_FOUND (CUSTOMER_NOT_FOUND) for an unknown customer_id.
+        NOT_FOUND (CUSTOMER_NOT_FOUND) for an unknown customer_id or one outside the caller's teams.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -156,8 +184,8 @@ class CustomersServiceServicer:
         to the survivor) so its history is kept and lookups of its id resolve to the survivor.
         Emits CustomersMerged. The result is masked.
         Errors: INVALID_ARGUMENT (field survivor_customer_id / merged_customer_id) for a bad or equal id;
-        NOT_FOUND (CUSTOMER_NOT_FOUND, metadata customer_id);
-        FAILED_PRECONDITION (CUSTOMER_MERGED, metadata customer_id, survivor_customer_id) when either was
+        NOT_FOUND (CUSTOMER_NOT_FOUND, metadata customer_id), also when either is outside a team-limited
+        caller's teams (the survivor keeps its team); FAILED_PRECONDITION (CUSTOMER_MERGED, metadata customer_id, survivor_customer_id) when either was
         already merged away.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -167,7 +195,20 @@ class CustomersServiceServicer:
     def SetCustomerTier(self, request, context):
         """Sets the tier; emits CustomerTierChanged when it changes (setting the current tier is a no-op).
         The result is masked.
-        Errors: INVALID_ARGUMENT (field customer_id, tier); NOT_FOUND (CUSTOMER_NOT_FOUND).
+        Errors: INVALID_ARGUMENT (field customer_id, tier); NOT_FOUND (CUSTOMER_NOT_FOUND), also for a
+        customer outside a team-limited caller's teams.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetCustomerTeam(self, request, context):
+        """Moves a customer to another owning team ("" leaves it unassigned); emits CustomerTeamChanged when
+        it changes (setting the current team is a no-op). Only callers without team limits may do this,
+        so a team cannot take customers from another. A merged id acts on its survivor. The result is masked.
+        Errors: INVALID_ARGUMENT (field customer_id; field team when longer than 64 characters or holding
+        control characters; field reason); PERMISSION_DENIED (TEAM_LIMITED_CALLER) for a team-limited
+        caller, whatever the id; NOT_FOUND (CUSTOMER_NOT_FOUND).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -179,6 +220,7 @@ class CustomersServiceServicer:
         Errors: INVALID_ARGUMENT (field tags[i]) for an empty, too long (> 64) or control-character tag,
         or more than 20 tags in one request; NOT_FOUND (CUSTOMER_NOT_FOUND);
         RESOURCE_EXHAUSTED (TOO_MANY_TAGS) when the customer would hold more than 100 tags.
+        NOT_FOUND also for a customer outside a team-limited caller's teams.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -187,7 +229,8 @@ class CustomersServiceServicer:
     def UntagCustomer(self, request, context):
         """Removes tags (absent ones are ignored); emits CustomerUntagged with the tags actually removed.
         The result is masked.
-        Errors: INVALID_ARGUMENT (field tags[i]); NOT_FOUND (CUSTOMER_NOT_FOUND).
+        Errors: INVALID_ARGUMENT (field tags[i]); NOT_FOUND (CUSTOMER_NOT_FOUND), also for a customer
+        outside a team-limited caller's teams.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -195,6 +238,7 @@ class CustomersServiceServicer:
 
     def ListCustomers(self, request, context):
         """Lists active customers oldest first, optionally only one tier and/or one tag; always masked.
+        A team-limited caller sees only its teams' customers.
         Errors: INVALID_ARGUMENT (field page.page_token, page.page_size, tag).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -229,6 +273,11 @@ def add_CustomersServiceServicer_to_server(servicer, server):
                     request_deserializer=oms_dot_customers_dot_v1_dot_customers__pb2.SetCustomerTierRequest.FromString,
                     response_serializer=oms_dot_customers_dot_v1_dot_customers__pb2.SetCustomerTierResponse.SerializeToString,
             ),
+            'SetCustomerTeam': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetCustomerTeam,
+                    request_deserializer=oms_dot_customers_dot_v1_dot_customers__pb2.SetCustomerTeamRequest.FromString,
+                    response_serializer=oms_dot_customers_dot_v1_dot_customers__pb2.SetCustomerTeamResponse.SerializeToString,
+            ),
             'TagCustomer': grpc.unary_unary_rpc_method_handler(
                     servicer.TagCustomer,
                     request_deserializer=oms_dot_customers_dot_v1_dot_customers__pb2.TagCustomerRequest.FromString,
@@ -260,9 +309,16 @@ class CustomersService:
     (upper-cased, spaces and dashes removed). Upserting a known identity returns the existing customer.
 
     PII (phone, email, address recipient/phone/detail) is masked ("138****8000") unless the caller's
-    role may see it: the role comes from the request's viewer field or else from the gRPC metadata
-    `x-oms-role` (subject from `x-oms-subject`); cs_supervisor, admin and service may. Every unmasked
-    read emits CustomerPiiViewed for the audit trail.
+    role may see it: the role is the authenticated caller's (its signed token, or without authentication
+    the gRPC metadata `x-oms-role` / `x-oms-subject`); only a `service` caller may name another viewer in
+    GetCustomer's viewer field (a service reading on behalf of a person). cs_supervisor, admin and service
+    may see PII. Every unmasked read emits CustomerPiiViewed for the audit trail.
+
+    Teams: every customer belongs to an owning team ("" while unassigned). A caller whose token lists
+    teams is limited to the customers of those teams: every RPC given the id of any other customer
+    (another team's or unassigned) answers NOT_FOUND (CUSTOMER_NOT_FOUND), exactly as for an id that
+    does not exist, so ids cannot be probed; lists and duplicate proposals hold only its teams'
+    customers. A caller without team limits sees every customer.
 
     Merged customers: a customer merged into another keeps its record (status MERGED) and points to
     the survivor; every RPC given its id acts on the survivor instead (except MergeCustomers).
@@ -397,6 +453,33 @@ class CustomersService:
             '/oms.customers.v1.CustomersService/SetCustomerTier',
             oms_dot_customers_dot_v1_dot_customers__pb2.SetCustomerTierRequest.SerializeToString,
             oms_dot_customers_dot_v1_dot_customers__pb2.SetCustomerTierResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetCustomerTeam(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.customers.v1.CustomersService/SetCustomerTeam',
+            oms_dot_customers_dot_v1_dot_customers__pb2.SetCustomerTeamRequest.SerializeToString,
+            oms_dot_customers_dot_v1_dot_customers__pb2.SetCustomerTeamResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -27,7 +27,7 @@ from oms.common.v1 import common_pb2 as oms_dot_common_dot_v1_dot_common__pb2
 from oms.customers.v1 import customers_pb2 as oms_dot_customers_dot_v1_dot_customers__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1doms/customers/v1/events.proto\x12\x10oms.customers.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aoms/common/v1/common.proto\x1a oms/customers/v1/customers.proto\"\xa2\x02\n\x12\x43ustomerRegistered\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.oms.customers.v1.CustomerKind\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x14\n\x0cphone_masked\x18\x04 \x01(\t\x12\x0e\n\x06tax_id\x18\x05 \x01(\t\x12,\n\x04tier\x18\x06 \x01(\x0e\x32\x1e.oms.customers.v1.CustomerTier\x12\x0f\n\x07\x63hannel\x18\x07 \x01(\t\x12\x31\n\rregistered_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x05\x61\x63tor\x18\t \x01(\x0b\x32\x14.oms.common.v1.Actor\"\xa4\x01\n\x0f\x43ustomerUpdated\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x16\n\x0e\x63hanged_fields\x18\x02 \x03(\t\x12\x0f\n\x07version\x18\x03 \x01(\x03\x12.\n\nupdated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x05\x61\x63tor\x18\x05 \x01(\x0b\x32\x14.oms.common.v1.Actor\"\xda\x01\n\x0f\x43ustomersMerged\x12\x1c\n\x14survivor_customer_id\x18\x01 \x01(\t\x12\x1a\n\x12merged_customer_id\x18\x02 \x01(\t\x12\x15\n\rfilled_fields\x18\x03 \x03(\t\x12\x12\n\nadded_tags\x18\x04 \x03(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12-\n\tmerged_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x05\x61\x63tor\x18\x07 \x01(\x0b\x32\x14.oms.common.v1.Actor\"\x9b\x01\n\x0e\x43ustomerTagged\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x12\n\nadded_tags\x18\x02 \x03(\t\x12\x0c\n\x04tags\x18\x03 \x03(\t\x12-\n\ttagged_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x05\x61\x63tor\x18\x05 \x01(\x0b\x32\x14.oms.common.v1.Actor\"\xa1\x01\n\x10\x43ustomerUntagged\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x14\n\x0cremoved_tags\x18\x02 \x03(\t\x12\x0c\n\x04tags\x18\x03 \x03(\t\x12/\n\x0buntagged_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x05\x61\x63tor\x18\x05 \x01(\x0b\x32\x14.oms.common.v1.Actor\"\xf4\x01\n\x13\x43ustomerTierChanged\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x35\n\rprevious_tier\x18\x02 \x01(\x0e\x32\x1e.oms.customers.v1.CustomerTier\x12,\n\x04tier\x18\x03 \x01(\x0e\x32\x1e.oms.customers.v1.CustomerTier\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12.\n\nchanged_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x05\x61\x63tor\x18\x06 \x01(\x0b\x32\x14.oms.common.v1.Actor\"\x9e\x01\n\x11\x43ustomerPiiViewed\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12$\n\x06viewer\x18\x02 \x01(\x0b\x32\x14.oms.common.v1.Actor\x12\x0e\n\x06\x66ields\x18\x03 \x03(\t\x12\x0f\n\x07purpose\x18\x04 \x01(\t\x12-\n\tviewed_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1doms/customers/v1/events.proto\x12\x10oms.customers.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aoms/common/v1/common.proto\x1a oms/customers/v1/customers.proto\"\xb0\x02\n\x12\x43ustomerRegistered\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.oms.customers.v1.CustomerKind\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x14\n\x0cphone_masked\x18\x04 \x01(\t\x12\x0e\n\x06tax_id\x18\x05 \x01(\t\x12,\n\x04tier\x18\x06 \x01(\x0e\x32\x1e.oms.customers.v1.CustomerTier\x12\x0f\n\x07\x63hannel\x18\x07 \x01(\t\x12\x31\n\rregistered_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x05\x61\x63tor\x18\t \x01(\x0b\x32\x14.oms.common.v1.Actor\x12\x0c\n\x04team\x18\n \x01(\t\"\xa4\x01\n\x0f\x43ustomerUpdated\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x16\n\x0e\x63hanged_fields\x18\x02 \x03(\t\x12\x0f\n\x07version\x18\x03 \x01(\x03\x12.\n\nupdated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x05\x61\x63tor\x18\x05 \x01(\x0b\x32\x14.oms.common.v1.Actor\"\xda\x01\n\x0f\x43ustomersMerged\x12\x1c\n\x14survivor_customer_id\x18\x01 \x01(\t\x12\x1a\n\x12merged_customer_id\x18\x02 \x01(\t\x12\x15\n\rfilled_fields\x18\x03 \x03(\t\x12\x12\n\nadded_tags\x18\x04 \x03(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12-\n\tmerged_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x05\x61\x63tor\x18\x07 \x01(\x0b\x32\x14.oms.common.v1.Actor\"\x9b\x01\n\x0e\x43ustomerTagged\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x12\n\nadded_tags\x18\x02 \x03(\t\x12\x0c\n\x04tags\x18\x03 \x03(\t\x12-\n\ttagged_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x05\x61\x63tor\x18\x05 \x01(\x0b\x32\x14.oms.common.v1.Actor\"\xa1\x01\n\x10\x43ustomerUntagged\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x14\n\x0cremoved_tags\x18\x02 \x03(\t\x12\x0c\n\x04tags\x18\x03 \x03(\t\x12/\n\x0buntagged_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x05\x61\x63tor\x18\x05 \x01(\x0b\x32\x14.oms.common.v1.Actor\"\xf4\x01\n\x13\x43ustomerTierChanged\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x35\n\rprevious_tier\x18\x02 \x01(\x0e\x32\x1e.oms.customers.v1.CustomerTier\x12,\n\x04tier\x18\x03 \x01(\x0e\x32\x1e.oms.customers.v1.CustomerTier\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12.\n\nchanged_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x05\x61\x63tor\x18\x06 \x01(\x0b\x32\x14.oms.common.v1.Actor\"\x9e\x01\n\x11\x43ustomerPiiViewed\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12$\n\x06viewer\x18\x02 \x01(\x0b\x32\x14.oms.common.v1.Actor\x12\x0e\n\x06\x66ields\x18\x03 \x03(\t\x12\x0f\n\x07purpose\x18\x04 \x01(\t\x12-\n\tviewed_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb4\x01\n\x13\x43ustomerTeamChanged\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x15\n\rprevious_team\x18\x02 \x01(\t\x12\x0c\n\x04team\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12.\n\nchanged_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x05\x61\x63tor\x18\x06 \x01(\x0b\x32\x14.oms.common.v1.Actorb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,17 +35,19 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'oms.customers.v1.events_pb2
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CUSTOMERREGISTERED']._serialized_start=147
-  _globals['_CUSTOMERREGISTERED']._serialized_end=437
-  _globals['_CUSTOMERUPDATED']._serialized_start=440
-  _globals['_CUSTOMERUPDATED']._serialized_end=604
-  _globals['_CUSTOMERSMERGED']._serialized_start=607
-  _globals['_CUSTOMERSMERGED']._serialized_end=825
-  _globals['_CUSTOMERTAGGED']._serialized_start=828
-  _globals['_CUSTOMERTAGGED']._serialized_end=983
-  _globals['_CUSTOMERUNTAGGED']._serialized_start=986
-  _globals['_CUSTOMERUNTAGGED']._serialized_end=1147
-  _globals['_CUSTOMERTIERCHANGED']._serialized_start=1150
-  _globals['_CUSTOMERTIERCHANGED']._serialized_end=1394
-  _globals['_CUSTOMERPIIVIEWED']._serialized_start=1397
-  _globals['_CUSTOMERPIIVIEWED']._serialized_end=1555
+  _globals['_CUSTOMERREGISTERED']._serialized_end=451
+  _globals['_CUSTOMERUPDATED']._serialized_start=454
+  _globals['_CUSTOMERUPDATED']._serialized_end=618
+  _globals['_CUSTOMERSMERGED']._serialized_start=621
+  _globals['_CUSTOMERSMERGED']._serialized_end=839
+  _globals['_CUSTOMERTAGGED']._serialized_start=842
+  _globals['_CUSTOMERTAGGED']._serialized_end=997
+  _globals['_CUSTOMERUNTAGGED']._serialized_start=1000
+  _globals['_CUSTOMERUNTAGGED']._serialized_end=1161
+  _globals['_CUSTOMERTIERCHANGED']._serialized_start=1164
+  _globals['_CUSTOMERTIERCHANGED']._serialized_end=1408
+  _globals['_CUSTOMERPIIVIEWED']._serialized_start=1411
+  _globals['_CUSTOMERPIIVIEWED']._serialized_end=1569
+  _globals['_CUSTOMERTEAMCHANGED']._serialized_start=1572
+  _globals['_CUSTOMERTEAMCHANGED']._serialized_end=1752
 # @@protoc_insertion_point(module_scope)

@@ -12,7 +12,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class CustomerRegistered(_message.Message):
-    __slots__ = ("customer_id", "kind", "name", "phone_masked", "tax_id", "tier", "channel", "registered_at", "actor")
+    __slots__ = ("customer_id", "kind", "name", "phone_masked", "tax_id", "tier", "channel", "registered_at", "actor", "team")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -22,6 +22,7 @@ class CustomerRegistered(_message.Message):
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     REGISTERED_AT_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    TEAM_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     kind: _customers_pb2.CustomerKind
     name: str
@@ -31,7 +32,8 @@ class CustomerRegistered(_message.Message):
     channel: str
     registered_at: _timestamp_pb2.Timestamp
     actor: _common_pb2.Actor
-    def __init__(self, customer_id: _Optional[str] = ..., kind: _Optional[_Union[_customers_pb2.CustomerKind, str]] = ..., name: _Optional[str] = ..., phone_masked: _Optional[str] = ..., tax_id: _Optional[str] = ..., tier: _Optional[_Union[_customers_pb2.CustomerTier, str]] = ..., channel: _Optional[str] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    team: str
+    def __init__(self, customer_id: _Optional[str] = ..., kind: _Optional[_Union[_customers_pb2.CustomerKind, str]] = ..., name: _Optional[str] = ..., phone_masked: _Optional[str] = ..., tax_id: _Optional[str] = ..., tier: _Optional[_Union[_customers_pb2.CustomerTier, str]] = ..., channel: _Optional[str] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., team: _Optional[str] = ...) -> None: ...
 
 class CustomerUpdated(_message.Message):
     __slots__ = ("customer_id", "changed_fields", "version", "updated_at", "actor")
@@ -122,3 +124,19 @@ class CustomerPiiViewed(_message.Message):
     purpose: str
     viewed_at: _timestamp_pb2.Timestamp
     def __init__(self, customer_id: _Optional[str] = ..., viewer: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., fields: _Optional[_Iterable[str]] = ..., purpose: _Optional[str] = ..., viewed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CustomerTeamChanged(_message.Message):
+    __slots__ = ("customer_id", "previous_team", "team", "reason", "changed_at", "actor")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_TEAM_FIELD_NUMBER: _ClassVar[int]
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    previous_team: str
+    team: str
+    reason: str
+    changed_at: _timestamp_pb2.Timestamp
+    actor: _common_pb2.Actor
+    def __init__(self, customer_id: _Optional[str] = ..., previous_team: _Optional[str] = ..., team: _Optional[str] = ..., reason: _Optional[str] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
