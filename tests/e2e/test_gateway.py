@@ -57,8 +57,9 @@ async def test_place_read_list_and_cancel_an_order(suite: Suite, gateway: httpx.
     agent = bearer(suite)
     key = new_id()
 
-    placed = await gateway.post("/v1/orders", json=order_body(sku, 2), headers={**agent, "Idempotency-Key": key})
-    replayed = await gateway.post("/v1/orders", json=order_body(sku, 2), headers={**agent, "Idempotency-Key": key})
+    body = order_body(sku, 2)
+    placed = await gateway.post("/v1/orders", json=body, headers={**agent, "Idempotency-Key": key})
+    replayed = await gateway.post("/v1/orders", json=body, headers={**agent, "Idempotency-Key": key})
 
     assert placed.status_code == 201, placed.text
     order_id = placed.json()["order_id"]

@@ -27,7 +27,7 @@ from services.saga.application.ports import NullObserver, ParticipantError, Saga
 from services.saga.domain.errors import LeaseLost
 from services.saga.domain.model import Saga, SagaKind, SagaState, StepError, StepStatus
 from services.saga.domain.retry import BUSINESS_CODES, TRANSIENT_CODES, RetryPolicy
-from shared.telemetry import attributes
+from shared.telemetry import attributes, tag_order
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -312,7 +312,15 @@ class SagaEngine:
         self, function: Action | Compensation, context: StepContext, kind: SagaKind, *, undo: bool
     ) -> _Result:
         span_name = f"saga {kind.value} {context.step}{' undo' if undo else ''}"
-        with tracer.start_as_current_span(span_name) as span:
+        # Every hop of the step (participants, their database calls, the events they publish) carries the
+        # order's tags through the baggage once the order exists.
+        tags = tag_order(
+            saga_id=context.saga_id,
+            order_id=context.data.get("order_id") or None,
+            customer_tier=context.data.get("customer_tier") or None,
+            channel=getattr(context.payload, "channel", None) or None,
+        )
+        with tags, tracer.start_as_current_span(span_name) as span:
             span.set_attribute(attributes.SAGA_ID, context.saga_id)
             span.set_attribute(attributes.SAGA_STEP, context.step)
             try:
