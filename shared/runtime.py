@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -45,6 +46,7 @@ class Infrastructure:
     sessions: async_sessionmaker[AsyncSession]
     redis: Redis
     channels: list[grpc.aio.Channel] = field(default_factory=list)
+    _service_token: tuple[float, tuple[tuple[str, str], ...]] | None = field(default=None, repr=False)
 
     @classmethod
     def connect(cls, settings: ServiceSettings) -> Infrastructure:
@@ -59,19 +61,22 @@ class Infrastructure:
 
     def service_metadata(self) -> tuple[tuple[str, str], ...]:
         """The credentials this service presents to its peers: a token of its service account when a secret is
-        configured, else its declared identity (local development without authentication)."""
+        configured (re-minted before it expires), else its declared identity (development without authentication)."""
         name = self.settings.service_name
         if not self.settings.auth_secret:
             return (("x-oms-subject", f"svc:{name}"), ("x-oms-role", "service"))
-        authority = TokenAuthority(self.settings.auth_secret, lifetime=SERVICE_TOKEN_LIFETIME)
-        token = authority.issue(Principal(subject=f"svc:{name}", role="service"))
-        return (("authorization", f"Bearer {token}"),)
+        now = time.monotonic()
+        if self._service_token is None or now - self._service_token[0] > SERVICE_TOKEN_RENEWAL.total_seconds():
+            authority = TokenAuthority(self.settings.auth_secret, lifetime=SERVICE_TOKEN_LIFETIME)
+            token = authority.issue(Principal(subject=f"svc:{name}", role="service"))
+            self._service_token = (now, (("authorization", f"Bearer {token}"),))
+        return self._service_token[1]
 
     def peer_client(self, service: str, *, timeout: float = 5.0, retries: bool = True) -> oms_client.ServiceClient:
         """A client of another service with this service's credentials; its channel closes with the process."""
         channel = oms_client.connect(self.settings.peer_address(service), retries=retries)
         self.channels.append(channel)
-        return oms_client.ServiceClient.for_service(channel, service, timeout=timeout, metadata=self.service_metadata())
+        return oms_client.ServiceClient.for_service(channel, service, timeout=timeout, metadata=self.service_metadata)
 
     def outbox_relay(self) -> OutboxRelay:
         return OutboxRelay(self.engine, self.redis, batch_size=self.settings.relay_batch_size)
@@ -83,8 +88,10 @@ class Infrastructure:
         await self.engine.dispose()
 
 
-# Service tokens are minted at start-up; a process lives far shorter than this in practice.
-SERVICE_TOKEN_LIFETIME = timedelta(days=7)
+# A service's own token lives two hours and is re-minted every hour, so a long-running process never sends an
+# expired one and a leaked one is soon worthless.
+SERVICE_TOKEN_LIFETIME = timedelta(hours=2)
+SERVICE_TOKEN_RENEWAL = timedelta(hours=1)
 
 Build = Callable[[S, Infrastructure], ServiceDefinition]
 

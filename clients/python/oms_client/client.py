@@ -12,6 +12,8 @@ from oms_client.errors import OmsRpcError
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
 
+Metadata = Sequence[tuple[str, str]] | Callable[[], Sequence[tuple[str, str]]]
+
 
 class ServiceClient:
     """Calls ``client.Reserve(request)`` like the stub, with a deadline by default and decoded errors."""
@@ -22,11 +24,15 @@ class ServiceClient:
         stub_type: type,
         *,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
-        metadata: Sequence[tuple[str, str]] = (),
+        metadata: Metadata = (),
     ) -> None:
         self._stub = stub_type(channel)
         self._timeout = timeout
-        self._metadata = tuple(metadata)
+        # A callable is asked on every call, so credentials that expire can be renewed behind it.
+        self._metadata = metadata if callable(metadata) else tuple(metadata)
+
+    def _base_metadata(self) -> tuple[tuple[str, str], ...]:
+        return tuple(self._metadata()) if callable(self._metadata) else self._metadata
 
     @classmethod
     def for_service(cls, channel: grpc.aio.Channel, context: str, **options: Any) -> ServiceClient:
@@ -43,7 +49,7 @@ class ServiceClient:
         async def call(request: Any, *, timeout: float | None = None, metadata: Sequence[tuple[str, str]] = ()) -> Any:
             try:
                 return await rpc(
-                    request, timeout=timeout or self._timeout, metadata=(*self._metadata, *metadata) or None
+                    request, timeout=timeout or self._timeout, metadata=(*self._base_metadata(), *metadata) or None
                 )
             except grpc.aio.AioRpcError as error:
                 raise OmsRpcError.from_call(error) from None
