@@ -48,6 +48,7 @@ def _(event: events.CustomerRegistered, actor: common_pb2.Actor) -> Message:
         channel=event.channel,
         registered_at=timestamp(event.registered_at),
         actor=actor,
+        team=event.team,
     )
 
 
@@ -103,6 +104,18 @@ def _(event: events.CustomerTierChanged, actor: common_pb2.Actor) -> Message:
         customer_id=event.customer_id,
         previous_tier=tier_to_proto(event.previous_tier),
         tier=tier_to_proto(event.tier),
+        reason=event.reason,
+        changed_at=timestamp(event.changed_at),
+        actor=actor,
+    )
+
+
+@to_integration_event.register
+def _(event: events.CustomerTeamChanged, actor: common_pb2.Actor) -> Message:
+    return events_pb2.CustomerTeamChanged(
+        customer_id=event.customer_id,
+        previous_team=event.previous_team,
+        team=event.team,
         reason=event.reason,
         changed_at=timestamp(event.changed_at),
         actor=actor,

@@ -18,6 +18,7 @@ from services.customers.application.commands import (
     ListCustomers,
     MergeCustomers,
     Probe,
+    SetCustomerTeam,
     SetCustomerTier,
     TagCustomer,
     UntagCustomer,
@@ -31,6 +32,8 @@ from shared.db import utc_now
 from shared.kernel.errors import InvalidArgument
 from shared.telemetry import attributes
 
+# The role of service accounts (shared.auth): the only callers that may name another viewer in GetCustomer.
+SERVICE_ROLE = "service"
 SERVICE_NAME = customers_pb2.DESCRIPTOR.services_by_name["CustomersService"].full_name
 
 _STATUS = {
@@ -92,7 +95,13 @@ def customer_out(customer: CustomerView) -> customers_pb2.Customer:
         version=customer.version,
         created_at=timestamp(customer.created_at),
         updated_at=timestamp(customer.updated_at),
+        team=customer.team,
     )
+
+
+def caller_teams() -> tuple[str, ...]:
+    """The teams the authenticated caller is limited to (empty: no limit), from its verified token."""
+    return current_call.get().teams
 
 
 def _reasons_out(reasons: tuple) -> list[int]:
@@ -117,6 +126,8 @@ class CustomersServicer(customers_pb2_grpc.CustomersServiceServicer):
             tax_id=request.tax_id,
             address=address_in(request.address),
             channel=request.channel,
+            team=request.team,
+            caller_teams=caller_teams(),
         )
         result = await handlers.upsert_customer(command, self._uow(), now=self._clock())
         # The tier is what the rest of the saga's trace branches on; the identity never goes on a span.
@@ -126,13 +137,18 @@ class CustomersServicer(customers_pb2_grpc.CustomersServiceServicer):
     async def GetCustomer(
         self, request: customers_pb2.GetCustomerRequest, context: grpc.aio.ServicerContext
     ) -> customers_pb2.GetCustomerResponse:
-        # The request's viewer wins over the metadata; both are self-declared until signed tokens arrive.
         call = current_call.get()
+        subject, role = call.subject, call.role
+        # Only a service may read on behalf of someone else; a person's own token decides their viewing
+        # rights, so naming a supervisor in the request cannot unmask anything.
+        if call.role == SERVICE_ROLE and request.viewer.role:
+            subject, role = request.viewer.subject or call.subject, request.viewer.role
         query = GetCustomer(
             customer_id=request.customer_id,
-            viewer_subject=request.viewer.subject or call.subject,
-            viewer_role=request.viewer.role or call.role,
+            viewer_subject=subject,
+            viewer_role=role,
             purpose=request.purpose,
+            caller_teams=call.teams,
         )
         result = await handlers.get_customer(query, self._uow(), now=self._clock())
         return customers_pb2.GetCustomerResponse(
@@ -150,7 +166,10 @@ class CustomersServicer(customers_pb2_grpc.CustomersServiceServicer):
             p = request.probe
             probe = Probe(name=p.name, phone=p.phone, email=p.email, tax_id=p.tax_id, city=p.city)
         query = FindSimilarCustomers(
-            customer_id=request.customer_id if subject == "customer_id" else "", probe=probe, limit=request.limit
+            customer_id=request.customer_id if subject == "customer_id" else "",
+            probe=probe,
+            limit=request.limit,
+            caller_teams=caller_teams(),
         )
         result = await handlers.find_similar_customers(query, self._uow())
         return customers_pb2.FindSimilarCustomersResponse(
@@ -170,6 +189,7 @@ class CustomersServicer(customers_pb2_grpc.CustomersServiceServicer):
             survivor_customer_id=request.survivor_customer_id,
             merged_customer_id=request.merged_customer_id,
             reason=request.reason,
+            caller_teams=caller_teams(),
         )
         result = await handlers.merge_customers(command, self._uow(), now=self._clock())
         return customers_pb2.MergeCustomersResponse(
@@ -184,21 +204,35 @@ class CustomersServicer(customers_pb2_grpc.CustomersServiceServicer):
             customer_id=request.customer_id,
             tier=tier_in(request.tier, "tier"),
             reason=request.reason,
+            caller_teams=caller_teams(),
         )
         result = await handlers.set_customer_tier(command, self._uow(), now=self._clock())
         return customers_pb2.SetCustomerTierResponse(customer=customer_out(result.customer))
 
+    async def SetCustomerTeam(
+        self, request: customers_pb2.SetCustomerTeamRequest, context: grpc.aio.ServicerContext
+    ) -> customers_pb2.SetCustomerTeamResponse:
+        command = SetCustomerTeam(
+            request_id=request.request_id,
+            customer_id=request.customer_id,
+            team=request.team,
+            reason=request.reason,
+            caller_teams=caller_teams(),
+        )
+        result = await handlers.set_customer_team(command, self._uow(), now=self._clock())
+        return customers_pb2.SetCustomerTeamResponse(customer=customer_out(result.customer))
+
     async def TagCustomer(
         self, request: customers_pb2.TagCustomerRequest, context: grpc.aio.ServicerContext
     ) -> customers_pb2.TagCustomerResponse:
-        command = TagCustomer(request.request_id, request.customer_id, tuple(request.tags))
+        command = TagCustomer(request.request_id, request.customer_id, tuple(request.tags), caller_teams())
         result = await handlers.tag_customer(command, self._uow(), now=self._clock())
         return customers_pb2.TagCustomerResponse(customer=customer_out(result.customer))
 
     async def UntagCustomer(
         self, request: customers_pb2.UntagCustomerRequest, context: grpc.aio.ServicerContext
     ) -> customers_pb2.UntagCustomerResponse:
-        command = UntagCustomer(request.request_id, request.customer_id, tuple(request.tags))
+        command = UntagCustomer(request.request_id, request.customer_id, tuple(request.tags), caller_teams())
         result = await handlers.untag_customer(command, self._uow(), now=self._clock())
         return customers_pb2.UntagCustomerResponse(customer=customer_out(result.customer))
 
@@ -210,6 +244,7 @@ class CustomersServicer(customers_pb2_grpc.CustomersServiceServicer):
             page_token=request.page.page_token,
             tier=tier_in(request.tier, "tier"),
             tag=request.tag,
+            caller_teams=caller_teams(),
         )
         result = await handlers.list_customers(query, self._uow())
         return customers_pb2.ListCustomersResponse(

@@ -49,6 +49,7 @@ def _to_customer(row: Any) -> Customer:
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        team=row.team,
     )
 
 
@@ -64,6 +65,7 @@ def _values(customer: Customer) -> dict[str, Any]:
         **{f"address_{part}": getattr(customer.address, part) for part in _ADDRESS_PARTS},
         "tier": customer.tier.value,
         "channel": customer.channel,
+        "team": customer.team,
         "merged_into": customer.merged_into or None,
         "version": customer.version,
         "updated_at": customer.updated_at,
@@ -74,6 +76,11 @@ def _values(customer: Customer) -> dict[str, Any]:
         "name_phone_fragment": key.name.phone_fragment,
         "city_key": key.primary_city,
     }
+
+
+def _within(query: Select[Any], teams: frozenset[str] | None) -> Select[Any]:
+    """Narrow to customers of ``teams`` (None: no narrowing; an empty set matches nothing)."""
+    return query if teams is None else query.where(customers.c.team.in_(sorted(teams)))
 
 
 class SqlCustomerRepository:
@@ -201,7 +208,9 @@ class SqlCustomerRepository:
         )
         return list(rows)
 
-    async def similar_candidates(self, key: SimilarityKey, exclude_id: str, limit: int) -> list[Customer]:
+    async def similar_candidates(
+        self, key: SimilarityKey, exclude_id: str, limit: int, *, teams: frozenset[str] | None
+    ) -> list[Customer]:
         name = key.name
         conditions = []
         if key.phone:
@@ -232,11 +241,14 @@ class SqlCustomerRepository:
         query = _select().where(customers.c.status == CustomerStatus.ACTIVE.value, or_(*conditions))
         if exclude_id:
             query = query.where(customers.c.id != exclude_id)
+        query = _within(query, teams)
         rows = (await self._session.execute(query.order_by(customers.c.id).limit(limit))).all()
         return [_to_customer(row) for row in rows]
 
-    async def list_page(self, *, tier: CustomerTier | None, tag: str, after_id: str, limit: int) -> list[Customer]:
-        query = _select().where(customers.c.status == CustomerStatus.ACTIVE.value)
+    async def list_page(
+        self, *, tier: CustomerTier | None, tag: str, after_id: str, limit: int, teams: frozenset[str] | None
+    ) -> list[Customer]:
+        query = _within(_select().where(customers.c.status == CustomerStatus.ACTIVE.value), teams)
         if tier is not None:
             query = query.where(customers.c.tier == tier.value)
         if tag:

@@ -46,6 +46,8 @@ customers = Table(
     _text("address_postal_code"),
     Column("tier", Text, nullable=False),
     _text("channel"),
+    # The owning team ("" unassigned); added by migration 0002.
+    _text("team"),
     Column("merged_into", UUID(as_uuid=False), ForeignKey("customers.id")),
     Column("version", BigInteger, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -71,6 +73,8 @@ customers = Table(
     Index("customers_surname_city", "name_surname", "city_key", postgresql_where=text("name_surname <> ''")),
     Index("customers_tier", "tier", "id", postgresql_where=text("status = 'ACTIVE'")),
     Index("customers_merged_into", "merged_into", postgresql_where=text("merged_into IS NOT NULL")),
+    # Pages of one team's customers (ListCustomers of a team-limited caller).
+    Index("customers_team", "team", "id", postgresql_where=text("status = 'ACTIVE'")),
 )
 
 # The uniqueness that makes two upserts of one phone (or tax id) one customer.

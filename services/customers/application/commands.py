@@ -20,6 +20,11 @@ class UpsertCustomer:
     tax_id: str = ""
     address: Address = field(default_factory=Address)
     channel: str = ""
+    # The owning team asked for a new customer (domain.access.registration_team decides).
+    team: str = ""
+    # The teams the caller is limited to (empty: no limit); part of the fingerprint, so another caller
+    # cannot replay a request id into an answer it may not see.
+    caller_teams: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,8 @@ class GetCustomer:
     viewer_subject: str = ""
     viewer_role: str = ""
     purpose: str = ""
+    # The teams the caller is limited to (empty: no limit).
+    caller_teams: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,8 @@ class FindSimilarCustomers:
     customer_id: str = ""
     probe: Probe | None = None
     limit: int = 0
+    # The teams the caller is limited to (empty: no limit).
+    caller_teams: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,9 @@ class MergeCustomers:
     survivor_customer_id: str
     merged_customer_id: str
     reason: str = ""
+    # The teams the caller is limited to (empty: no limit); part of the fingerprint, so another caller
+    # cannot replay a request id into an answer it may not see.
+    caller_teams: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,21 @@ class SetCustomerTier:
     # None when the caller sent no tier (UNSPECIFIED).
     tier: CustomerTier | None
     reason: str = ""
+    # The teams the caller is limited to (empty: no limit); part of the fingerprint, so another caller
+    # cannot replay a request id into an answer it may not see.
+    caller_teams: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SetCustomerTeam:
+    request_id: str
+    customer_id: str
+    # "" unassigns the customer.
+    team: str
+    reason: str = ""
+    # The teams the caller is limited to (empty: no limit); part of the fingerprint, so another caller
+    # cannot replay a request id into an answer it may not see.
+    caller_teams: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,6 +129,9 @@ class TagCustomer:
     request_id: str
     customer_id: str
     tags: tuple[str, ...]
+    # The teams the caller is limited to (empty: no limit); part of the fingerprint, so another caller
+    # cannot replay a request id into an answer it may not see.
+    caller_teams: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,6 +139,9 @@ class UntagCustomer:
     request_id: str
     customer_id: str
     tags: tuple[str, ...]
+    # The teams the caller is limited to (empty: no limit); part of the fingerprint, so another caller
+    # cannot replay a request id into an answer it may not see.
+    caller_teams: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,6 +155,8 @@ class ListCustomers:
     page_token: str = ""
     tier: CustomerTier | None = None
     tag: str = ""
+    # The teams the caller is limited to (empty: no limit).
+    caller_teams: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,14 @@
-"""The use cases: upsert, read (with the PII policy), find duplicates, merge, tier, tags, list."""
+"""The use cases: upsert, read (with the PII policy), find duplicates, merge, tier, team, tags, list.
+
+Every handler given a customer id checks the team rule (domain.access) on the record it resolved and answers
+a customer the caller may not see exactly as a missing one.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 
@@ -18,6 +22,7 @@ from services.customers.application.commands import (
     MergeCustomers,
     MergeResult,
     Probe,
+    SetCustomerTeam,
     SetCustomerTier,
     SimilarCustomer,
     SimilarResult,
@@ -27,6 +32,14 @@ from services.customers.application.commands import (
     UpsertResult,
 )
 from services.customers.application.ports import CustomersUnitOfWork
+from services.customers.domain.access import (
+    check_may_assign_teams,
+    check_upsert_match,
+    may_access,
+    parse_team,
+    registration_team,
+    visible_teams,
+)
 from services.customers.domain.errors import CustomerNotFound
 from services.customers.domain.events import CustomerPiiViewed
 from services.customers.domain.identity import normalise_email, normalise_phone, normalise_tax_id
@@ -59,9 +72,16 @@ def _customer_id(value: str, field: str = "customer_id") -> str:
     return value
 
 
-async def _resolve(uow: CustomersUnitOfWork, customer_id: str, *, lock: bool = False) -> Customer:
+async def _resolve(
+    uow: CustomersUnitOfWork, customer_id: str, caller_teams: Sequence[str], *, lock: bool = False
+) -> Customer:
+    """The customer (or its survivor) if it exists and the caller may see it; CustomerNotFound otherwise.
+
+    One answer for both, naming only the id asked for, so a team-limited caller cannot tell another
+    team's customer from a missing one.
+    """
     customer = await uow.customers.get(customer_id, lock=lock)
-    if customer is None:
+    if customer is None or not may_access(caller_teams, customer.team):
         raise CustomerNotFound(customer_id)
     return customer
 
@@ -78,6 +98,7 @@ async def upsert_customer(
         address=Address.parse(**asdict(cmd.address)),
         channel=cmd.channel,
     )
+    team = registration_team(cmd.caller_teams, cmd.team)
     async with uow:
         if (previous := await uow.replay(cmd, UpsertResult)) is not None:
             return previous
@@ -86,7 +107,7 @@ async def upsert_customer(
         customer = await uow.customers.find_by_identity(profile.identities[0])
         created = False
         if customer is None:
-            candidate = Customer.register(new_id(), profile, now)
+            candidate = Customer.register(new_id(), profile, now, team=team)
             owner = await uow.customers.add(candidate)
             if owner is None:
                 customer, created = candidate, True
@@ -95,9 +116,12 @@ async def upsert_customer(
                 customer = await uow.customers.get(owner)
                 if customer is None:
                     raise Aborted(f"customer {owner} owns the identity but cannot be read; retry")
+        if not created:
+            # Before any write: another team's customer is neither filled in nor shown.
+            check_upsert_match(cmd.caller_teams, customer.team)
         if not created and customer.blanks_in(profile):
             # Re-read under the row lock so two upserts filling the same blank do not both write it.
-            customer = await _resolve(uow, customer.customer_id, lock=True)
+            customer = await _resolve(uow, customer.customer_id, cmd.caller_teams, lock=True)
             if customer.fill_blanks(profile, now):
                 await uow.customers.update(customer)
                 await uow.customers.claim_identities(customer.customer_id, customer.identities, now)
@@ -114,7 +138,7 @@ async def get_customer(query: GetCustomer, uow: CustomersUnitOfWork, *, now: dat
     purpose = clean_text("purpose", query.purpose, max_length=500)
     unmasked = may_see_pii(query.viewer_role)
     async with uow:
-        customer = await _resolve(uow, requested)
+        customer = await _resolve(uow, requested, query.caller_teams)
         merged = await uow.customers.merged_ids(customer.customer_id)
         if unmasked:
             viewed = CustomerPiiViewed(
@@ -153,10 +177,14 @@ async def find_similar_customers(query: FindSimilarCustomers, uow: CustomersUnit
         if query.probe is not None:
             key, exclude = _probe_key(query.probe), ""
         else:
-            subject = await _resolve(uow, _customer_id(query.customer_id))
+            subject = await _resolve(uow, _customer_id(query.customer_id), query.caller_teams)
             key, exclude = SimilarityKey.of_customer(subject), subject.customer_id
-        rows = await uow.customers.similar_candidates(key, exclude, SIMILAR_SCAN)
-    scored = [(match, row) for row in rows if (match := compare(key, SimilarityKey.of_customer(row))) is not None]
+        rows = await uow.customers.similar_candidates(
+            key, exclude, SIMILAR_SCAN, teams=visible_teams(query.caller_teams)
+        )
+    # The query already narrowed to the caller's teams; the rule is applied again so no store can widen it.
+    visible = [row for row in rows if may_access(query.caller_teams, row.team)]
+    scored = [(match, row) for row in visible if (match := compare(key, SimilarityKey.of_customer(row))) is not None]
     scored.sort(key=lambda pair: (-pair[0].score, pair[1].customer_id))
     return SimilarResult(
         tuple(SimilarCustomer(view(row, masked=True), m.score, m.reasons) for m, row in scored[:limit])
@@ -175,7 +203,7 @@ async def merge_customers(cmd: MergeCustomers, uow: CustomersUnitOfWork, *, now:
             return previous
         records = await uow.customers.lock_exact([survivor_id, merged_id])
         for customer_id in (survivor_id, merged_id):
-            if customer_id not in records:
+            if customer_id not in records or not may_access(cmd.caller_teams, records[customer_id].team):
                 raise CustomerNotFound(customer_id)
         survivor, merged = records[survivor_id], records[merged_id]
         _, gained = survivor.absorb(merged, reason, now)
@@ -199,8 +227,27 @@ async def set_customer_tier(cmd: SetCustomerTier, uow: CustomersUnitOfWork, *, n
     async with uow:
         if (previous := await uow.replay(cmd, CustomerResult)) is not None:
             return previous
-        customer = await _resolve(uow, customer_id, lock=True)
+        customer = await _resolve(uow, customer_id, cmd.caller_teams, lock=True)
         if customer.set_tier(cmd.tier, reason, now):
+            await uow.customers.update(customer)
+        uow.publish(customer.customer_id, customer.events)
+        result = CustomerResult(view(customer, masked=True))
+        await uow.remember(cmd, result)
+        await uow.commit()
+    return result
+
+
+async def set_customer_team(cmd: SetCustomerTeam, uow: CustomersUnitOfWork, *, now: datetime) -> CustomerResult:
+    """Move a customer to another owning team; only callers without team limits, refused before any read."""
+    check_may_assign_teams(cmd.caller_teams)
+    customer_id = _customer_id(cmd.customer_id)
+    team = parse_team(cmd.team)
+    reason = parse_reason(cmd.reason)
+    async with uow:
+        if (previous := await uow.replay(cmd, CustomerResult)) is not None:
+            return previous
+        customer = await _resolve(uow, customer_id, cmd.caller_teams, lock=True)
+        if customer.set_team(team, reason, now):
             await uow.customers.update(customer)
         uow.publish(customer.customer_id, customer.events)
         result = CustomerResult(view(customer, masked=True))
@@ -215,7 +262,7 @@ async def tag_customer(cmd: TagCustomer, uow: CustomersUnitOfWork, *, now: datet
     async with uow:
         if (previous := await uow.replay(cmd, CustomerResult)) is not None:
             return previous
-        customer = await _resolve(uow, customer_id, lock=True)
+        customer = await _resolve(uow, customer_id, cmd.caller_teams, lock=True)
         if added := customer.add_tags(tags, now):
             await uow.customers.update(customer)
             await uow.customers.save_tags(customer.customer_id, added, (), now)
@@ -232,7 +279,7 @@ async def untag_customer(cmd: UntagCustomer, uow: CustomersUnitOfWork, *, now: d
     async with uow:
         if (previous := await uow.replay(cmd, CustomerResult)) is not None:
             return previous
-        customer = await _resolve(uow, customer_id, lock=True)
+        customer = await _resolve(uow, customer_id, cmd.caller_teams, lock=True)
         if removed := customer.remove_tags(tags, now):
             await uow.customers.update(customer)
             await uow.customers.save_tags(customer.customer_id, (), removed, now)
@@ -268,7 +315,11 @@ async def list_customers(query: ListCustomers, uow: CustomersUnitOfWork) -> Cust
     after = decode_page_token(query.page_token)
     tag = parse_tag(query.tag) if query.tag.strip() else ""
     async with uow:
-        rows = await uow.customers.list_page(tier=query.tier, tag=tag, after_id=after, limit=size + 1)
+        rows = await uow.customers.list_page(
+            tier=query.tier, tag=tag, after_id=after, limit=size + 1, teams=visible_teams(query.caller_teams)
+        )
     page, more = rows[:size], len(rows) > size
     token = encode_page_token(page[-1].customer_id) if more else ""
-    return CustomerPage(tuple(view(c, masked=True) for c in page), token)
+    # The query already narrowed to the caller's teams; the rule is applied again so no store can widen it.
+    shown = tuple(view(c, masked=True) for c in page if may_access(query.caller_teams, c.team))
+    return CustomerPage(shown, token)

@@ -49,11 +49,18 @@ class CustomerRepository(Protocol):
     async def merged_ids(self, survivor_id: str) -> list[str]:
         """Ids merged into ``survivor_id``, oldest merge first."""
 
-    async def similar_candidates(self, key: SimilarityKey, exclude_id: str, limit: int) -> list[Customer]:
-        """Active customers sharing a phone, email, tax id, core name or surname-and-city with ``key``."""
+    async def similar_candidates(
+        self, key: SimilarityKey, exclude_id: str, limit: int, *, teams: frozenset[str] | None
+    ) -> list[Customer]:
+        """Active customers sharing a phone, email, tax id, core name or surname-and-city with ``key``.
 
-    async def list_page(self, *, tier: CustomerTier | None, tag: str, after_id: str, limit: int) -> list[Customer]:
-        """Active customers with id > ``after_id`` in id order."""
+        ``teams``: only customers owned by one of these teams; None for every customer.
+        """
+
+    async def list_page(
+        self, *, tier: CustomerTier | None, tag: str, after_id: str, limit: int, teams: frozenset[str] | None
+    ) -> list[Customer]:
+        """Active customers with id > ``after_id`` in id order (``teams`` as in :meth:`similar_candidates`)."""
 
 
 class CustomersUnitOfWork(Protocol):

@@ -18,6 +18,7 @@ class CustomerRegistered:
     tier: CustomerTier
     channel: str
     registered_at: datetime
+    team: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,15 @@ class CustomerTierChanged:
 
 
 @dataclass(frozen=True)
+class CustomerTeamChanged:
+    customer_id: str
+    previous_team: str
+    team: str
+    reason: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
 class CustomerPiiViewed:
     customer_id: str
     viewer_subject: str
@@ -80,5 +90,6 @@ DomainEvent = (
     | CustomerTagged
     | CustomerUntagged
     | CustomerTierChanged
+    | CustomerTeamChanged
     | CustomerPiiViewed
 )

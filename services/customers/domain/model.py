@@ -124,10 +124,13 @@ class Customer:
     version: int
     created_at: datetime
     updated_at: datetime
+    # The owning team ("" while unassigned); who may see the record is decided by domain.access.
+    team: str = ""
     events: list[events.DomainEvent] = field(default_factory=list, repr=False)
 
     @classmethod
-    def register(cls, customer_id: str, profile: Profile, now: datetime) -> Customer:
+    def register(cls, customer_id: str, profile: Profile, now: datetime, *, team: str = "") -> Customer:
+        """A new record of ``profile`` owned by ``team`` (already decided by domain.access)."""
         customer = cls(
             customer_id=customer_id,
             kind=CustomerKind.COMPANY if profile.tax_id else CustomerKind.PERSON,
@@ -144,6 +147,7 @@ class Customer:
             version=1,
             created_at=now,
             updated_at=now,
+            team=team,
         )
         customer.events.append(
             events.CustomerRegistered(
@@ -155,6 +159,7 @@ class Customer:
                 tier=customer.tier,
                 channel=customer.channel,
                 registered_at=now,
+                team=team,
             )
         )
         return customer
@@ -220,6 +225,16 @@ class Customer:
         previous, self.tier = self.tier, tier
         self._touch(now)
         self.events.append(events.CustomerTierChanged(self.customer_id, previous, tier, reason, self.updated_at))
+        return True
+
+    def set_team(self, team: str, reason: str, now: datetime) -> bool:
+        """Move the record to ``team`` ("" unassigns it); False (and no event) when it already is there."""
+        self._require_active()
+        if team == self.team:
+            return False
+        previous, self.team = self.team, team
+        self._touch(now)
+        self.events.append(events.CustomerTeamChanged(self.customer_id, previous, team, reason, self.updated_at))
         return True
 
     def add_tags(self, tags: Iterable[str], now: datetime) -> tuple[str, ...]:

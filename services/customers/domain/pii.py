@@ -85,6 +85,8 @@ class CustomerView:
     version: int
     created_at: datetime
     updated_at: datetime
+    # Defaulted so results remembered before teams existed still decode on replay.
+    team: str = ""
 
 
 def view(customer: Customer, *, masked: bool) -> CustomerView:
@@ -104,4 +106,5 @@ def view(customer: Customer, *, masked: bool) -> CustomerView:
         version=customer.version,
         created_at=customer.created_at,
         updated_at=customer.updated_at,
+        team=customer.team,
     )

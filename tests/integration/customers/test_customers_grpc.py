@@ -22,6 +22,7 @@ from tests.harness import running_service
 from tests.support import eventually
 
 SUPERVISOR = (("x-oms-role", "cs_supervisor"), ("x-oms-subject", "u-42"))
+ADMIN = (("x-oms-role", "admin"), ("x-oms-subject", "test-admin"))
 
 
 def mobile() -> str:
@@ -53,7 +54,10 @@ async def settings(service_database, redis_url, stream_prefix) -> Settings:
 @pytest.fixture(scope="module")
 async def customers(settings: Settings) -> AsyncIterator[ServiceClient]:
     async with running_service(settings, build) as channel:
-        yield ServiceClient.for_service(channel, "customers")
+        # Without authentication a call acts as the role it declares; an admin may call every RPC.
+        # A call's own metadata comes after this and wins (tests/integration/customers/test_customers_teams.py
+        # covers signed tokens).
+        yield ServiceClient.for_service(channel, "customers", metadata=ADMIN)
 
 
 @pytest.fixture(scope="module")
@@ -222,7 +226,8 @@ async def test_pii_is_shown_only_to_allowed_roles_and_every_view_is_audited(cust
     )
     customer_id = created.customer.customer_id
     request = pb.GetCustomerRequest(customer_id=customer_id)
-    for metadata in [(), (("x-oms-role", "customer_service"),)]:
+    # Without authentication a call acts as the role it declares (a call declaring none is a service).
+    for metadata in [(("x-oms-role", "customer_service"),), (("x-oms-role", "operations"),)]:
         masked = await customers.GetCustomer(request, metadata=metadata)
         assert masked.customer.pii_masked
         assert masked.customer.phone == f"{national[:3]}****{national[-4:]}"
@@ -234,10 +239,12 @@ async def test_pii_is_shown_only_to_allowed_roles_and_every_view_is_audited(cust
     assert not shown.customer.pii_masked
     assert (shown.customer.phone, shown.customer.email) == (f"+86{national}", "wangfang@example.com")
     assert shown.customer.address.detail == "西湖区文三路 1 号"
-    by_field = await customers.GetCustomer(
-        pb.GetCustomerRequest(customer_id=customer_id, viewer=common_pb2.Actor(subject="ops-1", role="admin"))
-    )
+    on_behalf = pb.GetCustomerRequest(customer_id=customer_id, viewer=common_pb2.Actor(subject="ops-1", role="admin"))
+    by_field = await customers.GetCustomer(on_behalf, metadata=(("x-oms-role", "service"),))
     assert not by_field.customer.pii_masked
+    # Only a service reads on behalf of someone: an agent naming an admin as viewer still reads masked.
+    claimed = await customers.GetCustomer(on_behalf, metadata=(("x-oms-role", "customer_service"),))
+    assert claimed.customer.pii_masked
     views = await eventually(
         lambda: _two(stream_events(events_pb2.CustomerPiiViewed, customer_id)), message="two PII views audited"
     )

@@ -94,14 +94,26 @@ class FakeRepository:
     async def merged_ids(self, survivor_id: str) -> list[str]:
         return [i for i, row in self.rows.items() if row.merged_into == survivor_id]
 
-    async def similar_candidates(self, key: SimilarityKey, exclude_id: str, limit: int) -> list[Customer]:
-        return [self._copy(c) for i, c in sorted(self.rows.items()) if i != exclude_id and c.is_active][:limit]
+    async def similar_candidates(
+        self, key: SimilarityKey, exclude_id: str, limit: int, *, teams: frozenset[str] | None
+    ) -> list[Customer]:
+        return [
+            self._copy(c)
+            for i, c in sorted(self.rows.items())
+            if i != exclude_id and c.is_active and (teams is None or c.team in teams)
+        ][:limit]
 
-    async def list_page(self, *, tier: CustomerTier | None, tag: str, after_id: str, limit: int) -> list[Customer]:
+    async def list_page(
+        self, *, tier: CustomerTier | None, tag: str, after_id: str, limit: int, teams: frozenset[str] | None
+    ) -> list[Customer]:
         rows = [
             c
             for i, c in sorted(self.rows.items())
-            if c.is_active and i > after_id and (tier is None or c.tier is tier) and (not tag or tag in c.tags)
+            if c.is_active
+            and i > after_id
+            and (tier is None or c.tier is tier)
+            and (not tag or tag in c.tags)
+            and (teams is None or c.team in teams)
         ]
         return [self._copy(c) for c in rows[:limit]]
 
