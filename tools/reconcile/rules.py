@@ -78,11 +78,14 @@ def _reservations(reservations: Iterable[ReservationView]) -> str:
     return ", ".join(f"{r.reservation_id} {r.status}" for r in reservations) or "none"
 
 
-def _saga_note(facts: OrderFacts) -> str:
+def _compensation(facts: OrderFacts, what: str, step: str) -> str:
+    """The likely cause of money or stock a cancelled order still holds, from its placement saga's state."""
     saga = facts.saga
-    if saga is not None and saga.state in (*RUNNING_SAGA, "COMPENSATION_FAILED"):
-        return f"saga {saga.state}"
-    return ""
+    if saga is not None and saga.state in RUNNING_SAGA:
+        return f"{what}: saga compensation pending (saga {saga.state})"
+    if saga is not None and saga.state == "COMPENSATION_FAILED":
+        return f"{what}: saga compensation refused (saga COMPENSATION_FAILED)"
+    return f"{what}: the {step} was skipped or failed"
 
 
 def _live_payments(facts: OrderFacts) -> bool:
@@ -242,12 +245,7 @@ def cancelled_order_released(facts: OrderFacts, policy: Policy) -> list[Finding]
     live = [r for r in facts.reservations if r.status in LIVE_RESERVATION]
     if not live:
         return []
-    note = _saga_note(facts)
-    cause = (
-        f"stock still held for a cancelled order: release compensation pending ({note})"
-        if note
-        else "stock still held for a cancelled order: the release was skipped or failed"
-    )
+    cause = _compensation(facts, "stock still held for a cancelled order", "release")
     return [Finding(f"order CANCELLED, reservation {_reservations(live)}", cause)]
 
 
@@ -255,23 +253,14 @@ def cancelled_order_refunded(facts: OrderFacts, policy: Policy) -> list[Finding]
     """A cancelled order keeps no money: no authorization still held and no capture left un-refunded."""
     if facts.order.status != CANCELLED:
         return []
-    note = _saga_note(facts)
     findings = []
     held = [p for p in facts.payments if p.status in ("AUTHORIZED", "AUTHORIZING")]
     if held:
-        cause = (
-            f"authorization without paid order: void compensation pending ({note})"
-            if note
-            else "authorization still held for a cancelled order: the void was skipped or failed"
-        )
+        cause = _compensation(facts, "authorization without paid order", "void")
         findings.append(Finding(f"order CANCELLED, payment {_payments(held)}", cause))
     for payment in facts.captures:
         if payment.kept.amount_minor > 0:
-            cause = (
-                f"capture without paid order: saga compensation pending ({note})"
-                if note
-                else "capture without paid order: the refund compensation was skipped or failed"
-            )
+            cause = _compensation(facts, "capture without paid order", "refund of the capture")
             findings.append(
                 Finding(
                     f"order CANCELLED, payment {payment.payment_id} captured {payment.captured},"
@@ -435,8 +424,8 @@ RULES: tuple[Rule, ...] = (
 
 
 def describe(rules: Sequence[Rule] = RULES) -> dict[str, str]:
-    """Each rule's id and what it demands (its docstring's first line)."""
-    return {rule.__name__: (rule.__doc__ or "").strip().split("\n")[0] for rule in rules}
+    """Each rule's id and what it demands (its docstring's first paragraph)."""
+    return {rule.__name__: " ".join((rule.__doc__ or "").split("\n\n")[0].split()) for rule in rules}
 
 
 def in_flight(facts: OrderFacts, policy: Policy) -> str | None:
