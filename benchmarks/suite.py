@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import pstats
 import secrets
 import shlex
+import signal
 import sys
 import tempfile
 import time
@@ -54,12 +56,22 @@ class Scenario:
     higher_is_better: bool
 
 
-SCENARIOS = ("knee", "capacity", "latency", "flash")
+SCENARIOS = ("cost", "knee", "capacity", "latency", "flash")
+# Groups of processes that make up the suite (the load generator and the machine total are not its cost).
+NOT_THE_SUITE = frozenset({"load generator", "machine (all)"})
 
 
 def scenarios(seconds: float, only: Iterable[str], knee_peak: float = 200.0) -> list[Scenario]:
     common = {"arrivals": "poisson", "settle_timeout": 180.0, "saga_sample": 300, "timeout": 30.0}
     everything = [
+        Scenario(
+            "cost",
+            "place-order saga at 5 orders/s, well below saturation: CPU per order, and the ceiling it implies",
+            LoadConfig(rate=5.0, duration=2 * seconds, mix=parse_mix("place=1"), **common),  # type: ignore[arg-type]
+            "projected_ceiling_per_s",
+            None,
+            True,
+        ),
         Scenario(
             "knee",
             f"place-order saga, stepped ramp to {knee_peak:g} orders/s: the best 5 s of placed orders/s",
@@ -166,6 +178,11 @@ def scenario_record(scenario: Scenario, result: LoadResult, cpu: dict[str, float
         "p99_ms": figures["end_to_end"]["p99_ms"],
         "peak_5s_ok_per_s": peak_window(result, 5),
     }
+    placed = figures["orders_placed"]
+    suite_cpu = sum(seconds for name, seconds in cpu.items() if name not in NOT_THE_SUITE)
+    cpu_ms_per_order = {name: round(seconds * 1000 / placed, 2) for name, seconds in cpu.items()} if placed else {}
+    # If CPU were the only limit, the machine's cores divided by the suite's CPU per order.
+    measured["projected_ceiling_per_s"] = round((os.cpu_count() or 1) * placed / suite_cpu, 1) if suite_cpu else 0.0
     value = measured[scenario.figure]
     met: bool | None = None
     if scenario.target is not None:
@@ -187,6 +204,8 @@ def scenario_record(scenario: Scenario, result: LoadResult, cpu: dict[str, float
         "checks": {check.name: check.verdict for check in result.checks},
         "cpu_seconds": {name: round(seconds, 2) for name, seconds in cpu.items()},
         "cores_busy": {name: round(seconds / wall, 2) for name, seconds in cpu.items()},
+        "cpu_ms_per_order": cpu_ms_per_order,
+        "projected_ceiling_per_s": measured["projected_ceiling_per_s"],
         "drive_wall_s": round(wall, 2),
         "files": result.files,
     }
@@ -221,15 +240,30 @@ def peak_window(result: LoadResult, width: int) -> float:
     return max(sum(ok[i : i + width]) / width for i in range(len(ok) - width + 1))
 
 
-async def run_scenario(target: Target, scenario: Scenario, services: Mapping[str, int], output: Path) -> dict[str, Any]:
+def signal_profiled(pids: Iterable[int], signum: int) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+
+async def run_scenario(
+    target: Target,
+    scenario: Scenario,
+    services: Mapping[str, int],
+    output: Path,
+    *,
+    profiled: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
     console.rule(f"{scenario.name}: {scenario.what}")
     run = LoadRun(scenario.config, target, console=console, say=lambda m: console.print(f"  {m}", soft_wrap=True))
     await run.prepare()
     meter = CpuMeter(services)
+    signal_profiled((profiled or {}).values(), signal.SIGUSR1)
     before, started = meter.reading(), time.monotonic()
     await run.drive()
     wall = time.monotonic() - started
     cpu = cpu_used(before, meter.reading())
+    signal_profiled((profiled or {}).values(), signal.SIGUSR2)
     result = await run.verify()
     write_files(result, output, command=f"benchmarks.suite scenario {scenario.name}")
     print_report(result, console)
@@ -254,18 +288,59 @@ def ratios(baseline: Mapping[str, Any], records: Mapping[str, Any]) -> dict[str,
     return found
 
 
-def profile_summary(state_dir: Path, top: int = 25) -> dict[str, list[str]]:
-    """The heaviest functions (own CPU time) of each service that ran under benchmarks.profiled."""
-    summaries: dict[str, list[str]] = {}
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def package_of(filename: str) -> str:
+    """Where a profiled function lives: a third-party package, a part of the project, or the standard library."""
+    if filename == "~":
+        return "builtin"
+    path = Path(filename)
+    parts = path.parts
+    if "site-packages" in parts:
+        name = parts[parts.index("site-packages") + 1]
+        return name.removesuffix(".py").split("-")[0]
+    if path.is_relative_to(PROJECT_ROOT):
+        relative = path.relative_to(PROJECT_ROOT).parts
+        if relative[0] == "services" and len(relative) > 2:
+            return f"services.{relative[1]}"
+        return relative[0]
+    return "asyncio" if "asyncio" in parts else "stdlib"
+
+
+def own_time_by_package(stats: pstats.Stats) -> dict[str, float]:
+    """Own CPU time per package; a built-in function's time goes to the packages that called it."""
+    totals: dict[str, float] = {}
+    for (filename, _, _), (_, _, own, _, callers) in stats.stats.items():  # type: ignore[attr-defined]
+        package = package_of(filename)
+        if package == "builtin" and callers:
+            called_for = sum(entry[2] for entry in callers.values()) or 1.0
+            for (caller_file, _, _), entry in callers.items():
+                share = package_of(caller_file)
+                totals[share] = totals.get(share, 0.0) + own * entry[2] / called_for
+        else:
+            totals[package] = totals.get(package, 0.0) + own
+    return dict(sorted(totals.items(), key=lambda item: -item[1]))
+
+
+def profile_summary(state_dir: Path, top: int = 25) -> dict[str, dict[str, Any]]:
+    """For each service that ran under benchmarks.profiled: its CPU time by package, and its heaviest
+    functions by own CPU time."""
+    summaries: dict[str, dict[str, Any]] = {}
     for path in sorted(state_dir.glob("profile-*.pstats")):
         stats = pstats.Stats(str(path))
+        total = sum(entry[2] for entry in stats.stats.values()) or 1.0  # type: ignore[attr-defined]
+        packages = {name: round(seconds / total, 3) for name, seconds in own_time_by_package(stats).items()}
         rows = []
-        total = sum(entry[2] for entry in stats.stats.values())  # type: ignore[attr-defined]
         ranked = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)  # type: ignore[attr-defined]
         for (filename, line, function), (_, calls, own, cumulative, _) in ranked[:top]:
             where = f"{'/'.join(Path(filename).parts[-2:])}:{line}({function})" if line else function
             rows.append(f"{own / total:6.1%} own {own:8.2f}s cum {cumulative:8.2f}s calls {calls:>9} {where}")
-        summaries[path.stem.removeprefix("profile-")] = rows
+        summaries[path.stem.removeprefix("profile-")] = {
+            "cpu_seconds": round(total, 2),
+            "by_package": packages,
+            "functions": rows,
+        }
     return summaries
 
 
@@ -312,6 +387,12 @@ def markdown(record: Mapping[str, Any]) -> str:
         lines += ["", f"Cores busy during `{name}` ({s['drive_wall_s']:g} s): {busy}"]
         steps = ", ".join(f"{k} p50 {v['p50_ms']:g}/p99 {v['p99_ms']:g}" for k, v in s["saga_steps"].items())
         lines += [f"Saga steps (ms) during `{name}`: {steps}"]
+        if name == "cost" and s["cpu_ms_per_order"]:
+            per_order = ", ".join(f"{k} {v:g}" for k, v in sorted(s["cpu_ms_per_order"].items(), key=lambda kv: -kv[1]))
+            lines += [
+                f"CPU ms per placed order during `cost`: {per_order};"
+                f" ceiling if CPU were the only limit: {s['projected_ceiling_per_s']:g} orders/s"
+            ]
         if len(s["steps"]) > 1:
             lines += ["", "| from s | offered/s | placed/s | not sent | p50 ms | p99 ms |", "|---|---|---|---|---|---|"]
             lines += [
@@ -381,7 +462,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             )
             console.print(json.dumps(record["baseline"], indent=2))
         for scenario in chosen:
-            record["scenarios"][scenario.name] = await run_scenario(target, scenario, services, state_dir / "load")
+            profiled = {name: pid for name, pid in services.items() if name in args.profile}
+            record["scenarios"][scenario.name] = await run_scenario(
+                target, scenario, services, state_dir / "load", profiled=profiled
+            )
     finally:
         await target.close()
         if stack is not None:
@@ -405,7 +489,10 @@ def main() -> None:
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--baseline-seconds", type=float, default=10.0)
     parser.add_argument(
-        "--profile", action="append", default=[], help="Run this service under cProfile (repeatable; slows it)."
+        "--profile",
+        action="append",
+        default=[],
+        help="Run this service under cProfile while each scenario drives (repeatable; slows it; run one scenario).",
     )
     parser.add_argument("--no-record", action="store_true", help="Do not write benchmarks/results/.")
     args = parser.parse_args()
@@ -416,15 +503,19 @@ def main() -> None:
     text = markdown(record)
     console.print(text)
     if args.profile:
-        for service, rows in record["profile"].items():
-            console.print(f"\nprofile of {service} (own time):\n" + "\n".join(rows))
+        for service, profile in record["profile"].items():
+            packages = ", ".join(
+                f"{name} {share:.0%}" for name, share in profile["by_package"].items() if share >= 0.01
+            )
+            console.print(f"\nprofile of {service}: {profile['cpu_seconds']} CPU s; by package: {packages}")
+            console.print("\n".join(profile["functions"]), soft_wrap=True)
     if not args.no_record:
         RESULTS.mkdir(parents=True, exist_ok=True)
         stamp = record["started_at"].replace(":", "").replace("+0000", "Z")
         (RESULTS / f"{stamp}.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", "utf-8")
         results_md = RESULTS / "RESULTS.md"
         if not results_md.exists():
-            results_md.write_text("# Benchmark results\n\nNewest last; see README.md beside it for the analysis.\n\n")
+            results_md.write_text("# Benchmark results\n\nEach run appends a section below (newest last).\n\n")
         with results_md.open("a", encoding="utf-8") as handle:
             handle.write(text + "\n")
 
