@@ -3,9 +3,10 @@ import datetime
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from oms.common.v1 import common_pb2 as _common_pb2
 from oms.orders.v1 import orders_pb2 as _orders_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -169,3 +170,73 @@ class ChannelSyncReleased(_message.Message):
     note: str
     released_at: _timestamp_pb2.Timestamp
     def __init__(self, channel: _Optional[_Union[_orders_pb2.Channel, str]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., note: _Optional[str] = ..., released_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class OrderReviewed(_message.Message):
+    __slots__ = ("order_id", "rule_set_version", "rule_id", "outcome", "queue", "reason", "reviewed_at", "status")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    RULE_SET_VERSION_FIELD_NUMBER: _ClassVar[int]
+    RULE_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REVIEWED_AT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    rule_set_version: int
+    rule_id: str
+    outcome: _orders_pb2.ReviewOutcome
+    queue: str
+    reason: str
+    reviewed_at: _timestamp_pb2.Timestamp
+    status: _orders_pb2.OrderStatus
+    def __init__(self, order_id: _Optional[str] = ..., rule_set_version: _Optional[int] = ..., rule_id: _Optional[str] = ..., outcome: _Optional[_Union[_orders_pb2.ReviewOutcome, str]] = ..., queue: _Optional[str] = ..., reason: _Optional[str] = ..., reviewed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[_orders_pb2.OrderStatus, str]] = ...) -> None: ...
+
+class OrderAllocated(_message.Message):
+    __slots__ = ("order_id", "shipments", "allocated_at", "split")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    SHIPMENTS_FIELD_NUMBER: _ClassVar[int]
+    ALLOCATED_AT_FIELD_NUMBER: _ClassVar[int]
+    SPLIT_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    shipments: _containers.RepeatedCompositeFieldContainer[_orders_pb2.Shipment]
+    allocated_at: _timestamp_pb2.Timestamp
+    split: bool
+    def __init__(self, order_id: _Optional[str] = ..., shipments: _Optional[_Iterable[_Union[_orders_pb2.Shipment, _Mapping]]] = ..., allocated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., split: _Optional[bool] = ...) -> None: ...
+
+class OrderOverdue(_message.Message):
+    __slots__ = ("order_id", "status", "untouched_since", "detected_at", "threshold_seconds", "order_type")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    UNTOUCHED_SINCE_FIELD_NUMBER: _ClassVar[int]
+    DETECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ORDER_TYPE_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    status: _orders_pb2.OrderStatus
+    untouched_since: _timestamp_pb2.Timestamp
+    detected_at: _timestamp_pb2.Timestamp
+    threshold_seconds: int
+    order_type: _orders_pb2.OrderType
+    def __init__(self, order_id: _Optional[str] = ..., status: _Optional[_Union[_orders_pb2.OrderStatus, str]] = ..., untouched_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., detected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., threshold_seconds: _Optional[int] = ..., order_type: _Optional[_Union[_orders_pb2.OrderType, str]] = ...) -> None: ...
+
+class ShipmentClaimed(_message.Message):
+    __slots__ = ("shipment",)
+    SHIPMENT_FIELD_NUMBER: _ClassVar[int]
+    shipment: _orders_pb2.Shipment
+    def __init__(self, shipment: _Optional[_Union[_orders_pb2.Shipment, _Mapping]] = ...) -> None: ...
+
+class ShipmentConfirmed(_message.Message):
+    __slots__ = ("shipment", "shipped_order_ids")
+    SHIPMENT_FIELD_NUMBER: _ClassVar[int]
+    SHIPPED_ORDER_IDS_FIELD_NUMBER: _ClassVar[int]
+    shipment: _orders_pb2.Shipment
+    shipped_order_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, shipment: _Optional[_Union[_orders_pb2.Shipment, _Mapping]] = ..., shipped_order_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ShipmentOverdue(_message.Message):
+    __slots__ = ("shipment", "detected_at")
+    SHIPMENT_FIELD_NUMBER: _ClassVar[int]
+    DETECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    shipment: _orders_pb2.Shipment
+    detected_at: _timestamp_pb2.Timestamp
+    def __init__(self, shipment: _Optional[_Union[_orders_pb2.Shipment, _Mapping]] = ..., detected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

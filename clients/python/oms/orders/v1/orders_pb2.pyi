@@ -72,6 +72,21 @@ class FailedIngestState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FAILED_INGEST_STATE_UNSPECIFIED: _ClassVar[FailedIngestState]
     FAILED_INGEST_STATE_PENDING: _ClassVar[FailedIngestState]
     FAILED_INGEST_STATE_RESOLVED: _ClassVar[FailedIngestState]
+
+class ReviewOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REVIEW_OUTCOME_UNSPECIFIED: _ClassVar[ReviewOutcome]
+    REVIEW_OUTCOME_APPROVE: _ClassVar[ReviewOutcome]
+    REVIEW_OUTCOME_HOLD: _ClassVar[ReviewOutcome]
+    REVIEW_OUTCOME_REJECT: _ClassVar[ReviewOutcome]
+
+class ShipmentStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SHIPMENT_STATUS_UNSPECIFIED: _ClassVar[ShipmentStatus]
+    SHIPMENT_STATUS_PENDING: _ClassVar[ShipmentStatus]
+    SHIPMENT_STATUS_CLAIMED: _ClassVar[ShipmentStatus]
+    SHIPMENT_STATUS_SHIPPED: _ClassVar[ShipmentStatus]
+    SHIPMENT_STATUS_CANCELLED: _ClassVar[ShipmentStatus]
 CHANNEL_UNSPECIFIED: Channel
 CHANNEL_OWN_SITE: Channel
 CHANNEL_TMALL: Channel
@@ -113,6 +128,15 @@ INGEST_OUTCOME_FAILED: IngestOutcome
 FAILED_INGEST_STATE_UNSPECIFIED: FailedIngestState
 FAILED_INGEST_STATE_PENDING: FailedIngestState
 FAILED_INGEST_STATE_RESOLVED: FailedIngestState
+REVIEW_OUTCOME_UNSPECIFIED: ReviewOutcome
+REVIEW_OUTCOME_APPROVE: ReviewOutcome
+REVIEW_OUTCOME_HOLD: ReviewOutcome
+REVIEW_OUTCOME_REJECT: ReviewOutcome
+SHIPMENT_STATUS_UNSPECIFIED: ShipmentStatus
+SHIPMENT_STATUS_PENDING: ShipmentStatus
+SHIPMENT_STATUS_CLAIMED: ShipmentStatus
+SHIPMENT_STATUS_SHIPPED: ShipmentStatus
+SHIPMENT_STATUS_CANCELLED: ShipmentStatus
 
 class OrderLineInput(_message.Message):
     __slots__ = ("sku", "quantity", "unit_price", "discount")
@@ -677,3 +701,378 @@ class RetryFailedIngestResponse(_message.Message):
     failed_ingest: FailedIngest
     result: IngestResult
     def __init__(self, failed_ingest: _Optional[_Union[FailedIngest, _Mapping]] = ..., result: _Optional[_Union[IngestResult, _Mapping]] = ...) -> None: ...
+
+class RuleSet(_message.Message):
+    __slots__ = ("version", "rules_json", "note", "created_by", "created_at", "active", "activated_by", "activated_at")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    RULES_JSON_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    ACTIVATED_BY_FIELD_NUMBER: _ClassVar[int]
+    ACTIVATED_AT_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    rules_json: str
+    note: str
+    created_by: _common_pb2.Actor
+    created_at: _timestamp_pb2.Timestamp
+    active: bool
+    activated_by: _common_pb2.Actor
+    activated_at: _timestamp_pb2.Timestamp
+    def __init__(self, version: _Optional[int] = ..., rules_json: _Optional[str] = ..., note: _Optional[str] = ..., created_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., active: _Optional[bool] = ..., activated_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., activated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SetReviewRulesRequest(_message.Message):
+    __slots__ = ("request_id", "rules_json", "note", "actor")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    RULES_JSON_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    rules_json: str
+    note: str
+    actor: _common_pb2.Actor
+    def __init__(self, request_id: _Optional[str] = ..., rules_json: _Optional[str] = ..., note: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class SetReviewRulesResponse(_message.Message):
+    __slots__ = ("rule_set",)
+    RULE_SET_FIELD_NUMBER: _ClassVar[int]
+    rule_set: RuleSet
+    def __init__(self, rule_set: _Optional[_Union[RuleSet, _Mapping]] = ...) -> None: ...
+
+class ActivateReviewRulesRequest(_message.Message):
+    __slots__ = ("request_id", "version", "actor")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    version: int
+    actor: _common_pb2.Actor
+    def __init__(self, request_id: _Optional[str] = ..., version: _Optional[int] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class ActivateReviewRulesResponse(_message.Message):
+    __slots__ = ("rule_set",)
+    RULE_SET_FIELD_NUMBER: _ClassVar[int]
+    rule_set: RuleSet
+    def __init__(self, rule_set: _Optional[_Union[RuleSet, _Mapping]] = ...) -> None: ...
+
+class GetReviewRulesRequest(_message.Message):
+    __slots__ = ("version",)
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    def __init__(self, version: _Optional[int] = ...) -> None: ...
+
+class GetReviewRulesResponse(_message.Message):
+    __slots__ = ("rule_set", "active_version", "latest_version")
+    RULE_SET_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    LATEST_VERSION_FIELD_NUMBER: _ClassVar[int]
+    rule_set: RuleSet
+    active_version: int
+    latest_version: int
+    def __init__(self, rule_set: _Optional[_Union[RuleSet, _Mapping]] = ..., active_version: _Optional[int] = ..., latest_version: _Optional[int] = ...) -> None: ...
+
+class DryRunReviewRulesRequest(_message.Message):
+    __slots__ = ("rules_json", "version", "created_after", "created_before")
+    RULES_JSON_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AFTER_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    rules_json: str
+    version: int
+    created_after: _timestamp_pb2.Timestamp
+    created_before: _timestamp_pb2.Timestamp
+    def __init__(self, rules_json: _Optional[str] = ..., version: _Optional[int] = ..., created_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ReviewRuleTally(_message.Message):
+    __slots__ = ("rule_id", "outcome", "queue", "orders")
+    RULE_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    rule_id: str
+    outcome: ReviewOutcome
+    queue: str
+    orders: int
+    def __init__(self, rule_id: _Optional[str] = ..., outcome: _Optional[_Union[ReviewOutcome, str]] = ..., queue: _Optional[str] = ..., orders: _Optional[int] = ...) -> None: ...
+
+class DryRunReviewRulesResponse(_message.Message):
+    __slots__ = ("version", "orders_evaluated", "truncated", "tallies", "approved", "held", "rejected", "decided_differently")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_EVALUATED_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    TALLIES_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_DIFFERENTLY_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    orders_evaluated: int
+    truncated: bool
+    tallies: _containers.RepeatedCompositeFieldContainer[ReviewRuleTally]
+    approved: int
+    held: int
+    rejected: int
+    decided_differently: int
+    def __init__(self, version: _Optional[int] = ..., orders_evaluated: _Optional[int] = ..., truncated: _Optional[bool] = ..., tallies: _Optional[_Iterable[_Union[ReviewRuleTally, _Mapping]]] = ..., approved: _Optional[int] = ..., held: _Optional[int] = ..., rejected: _Optional[int] = ..., decided_differently: _Optional[int] = ...) -> None: ...
+
+class SetRoutingRulesRequest(_message.Message):
+    __slots__ = ("request_id", "rules_json", "note", "actor")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    RULES_JSON_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    rules_json: str
+    note: str
+    actor: _common_pb2.Actor
+    def __init__(self, request_id: _Optional[str] = ..., rules_json: _Optional[str] = ..., note: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class SetRoutingRulesResponse(_message.Message):
+    __slots__ = ("rule_set",)
+    RULE_SET_FIELD_NUMBER: _ClassVar[int]
+    rule_set: RuleSet
+    def __init__(self, rule_set: _Optional[_Union[RuleSet, _Mapping]] = ...) -> None: ...
+
+class ActivateRoutingRulesRequest(_message.Message):
+    __slots__ = ("request_id", "version", "actor")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    version: int
+    actor: _common_pb2.Actor
+    def __init__(self, request_id: _Optional[str] = ..., version: _Optional[int] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class ActivateRoutingRulesResponse(_message.Message):
+    __slots__ = ("rule_set",)
+    RULE_SET_FIELD_NUMBER: _ClassVar[int]
+    rule_set: RuleSet
+    def __init__(self, rule_set: _Optional[_Union[RuleSet, _Mapping]] = ...) -> None: ...
+
+class GetRoutingRulesRequest(_message.Message):
+    __slots__ = ("version",)
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    def __init__(self, version: _Optional[int] = ...) -> None: ...
+
+class GetRoutingRulesResponse(_message.Message):
+    __slots__ = ("rule_set", "active_version", "latest_version")
+    RULE_SET_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    LATEST_VERSION_FIELD_NUMBER: _ClassVar[int]
+    rule_set: RuleSet
+    active_version: int
+    latest_version: int
+    def __init__(self, rule_set: _Optional[_Union[RuleSet, _Mapping]] = ..., active_version: _Optional[int] = ..., latest_version: _Optional[int] = ...) -> None: ...
+
+class ShipmentLine(_message.Message):
+    __slots__ = ("order_id", "line_no", "sku", "quantity")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    LINE_NO_FIELD_NUMBER: _ClassVar[int]
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    line_no: int
+    sku: str
+    quantity: int
+    def __init__(self, order_id: _Optional[str] = ..., line_no: _Optional[int] = ..., sku: _Optional[str] = ..., quantity: _Optional[int] = ...) -> None: ...
+
+class Shipment(_message.Message):
+    __slots__ = ("shipment_id", "warehouse_code", "status", "lines", "order_ids", "rush", "paid_at", "created_at", "claimed_by", "claimed_at", "confirm_by", "tracking_number", "shipped_at", "shipped_by", "overdue_at")
+    SHIPMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    WAREHOUSE_CODE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    ORDER_IDS_FIELD_NUMBER: _ClassVar[int]
+    RUSH_FIELD_NUMBER: _ClassVar[int]
+    PAID_AT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    CLAIMED_BY_FIELD_NUMBER: _ClassVar[int]
+    CLAIMED_AT_FIELD_NUMBER: _ClassVar[int]
+    CONFIRM_BY_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    SHIPPED_AT_FIELD_NUMBER: _ClassVar[int]
+    SHIPPED_BY_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_AT_FIELD_NUMBER: _ClassVar[int]
+    shipment_id: str
+    warehouse_code: str
+    status: ShipmentStatus
+    lines: _containers.RepeatedCompositeFieldContainer[ShipmentLine]
+    order_ids: _containers.RepeatedScalarFieldContainer[str]
+    rush: bool
+    paid_at: _timestamp_pb2.Timestamp
+    created_at: _timestamp_pb2.Timestamp
+    claimed_by: _common_pb2.Actor
+    claimed_at: _timestamp_pb2.Timestamp
+    confirm_by: _timestamp_pb2.Timestamp
+    tracking_number: str
+    shipped_at: _timestamp_pb2.Timestamp
+    shipped_by: _common_pb2.Actor
+    overdue_at: _timestamp_pb2.Timestamp
+    def __init__(self, shipment_id: _Optional[str] = ..., warehouse_code: _Optional[str] = ..., status: _Optional[_Union[ShipmentStatus, str]] = ..., lines: _Optional[_Iterable[_Union[ShipmentLine, _Mapping]]] = ..., order_ids: _Optional[_Iterable[str]] = ..., rush: _Optional[bool] = ..., paid_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., claimed_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., claimed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., confirm_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tracking_number: _Optional[str] = ..., shipped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., shipped_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., overdue_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class AllocateOrderRequest(_message.Message):
+    __slots__ = ("request_id", "order_id", "actor")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    order_id: str
+    actor: _common_pb2.Actor
+    def __init__(self, request_id: _Optional[str] = ..., order_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class AllocateOrderResponse(_message.Message):
+    __slots__ = ("order", "shipments")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    SHIPMENTS_FIELD_NUMBER: _ClassVar[int]
+    order: Order
+    shipments: _containers.RepeatedCompositeFieldContainer[Shipment]
+    def __init__(self, order: _Optional[_Union[Order, _Mapping]] = ..., shipments: _Optional[_Iterable[_Union[Shipment, _Mapping]]] = ...) -> None: ...
+
+class ListShipmentsRequest(_message.Message):
+    __slots__ = ("warehouse_code", "statuses", "order_id", "page")
+    WAREHOUSE_CODE_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    warehouse_code: str
+    statuses: _containers.RepeatedScalarFieldContainer[ShipmentStatus]
+    order_id: str
+    page: _common_pb2.PageRequest
+    def __init__(self, warehouse_code: _Optional[str] = ..., statuses: _Optional[_Iterable[_Union[ShipmentStatus, str]]] = ..., order_id: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+
+class ListShipmentsResponse(_message.Message):
+    __slots__ = ("shipments", "page")
+    SHIPMENTS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    shipments: _containers.RepeatedCompositeFieldContainer[Shipment]
+    page: _common_pb2.PageResponse
+    def __init__(self, shipments: _Optional[_Iterable[_Union[Shipment, _Mapping]]] = ..., page: _Optional[_Union[_common_pb2.PageResponse, _Mapping]] = ...) -> None: ...
+
+class ClaimShipmentRequest(_message.Message):
+    __slots__ = ("request_id", "shipment_id", "actor")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SHIPMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    shipment_id: str
+    actor: _common_pb2.Actor
+    def __init__(self, request_id: _Optional[str] = ..., shipment_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class ClaimShipmentResponse(_message.Message):
+    __slots__ = ("shipment",)
+    SHIPMENT_FIELD_NUMBER: _ClassVar[int]
+    shipment: Shipment
+    def __init__(self, shipment: _Optional[_Union[Shipment, _Mapping]] = ...) -> None: ...
+
+class ConfirmShipmentRequest(_message.Message):
+    __slots__ = ("request_id", "shipment_id", "tracking_number", "actor")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SHIPMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    shipment_id: str
+    tracking_number: str
+    actor: _common_pb2.Actor
+    def __init__(self, request_id: _Optional[str] = ..., shipment_id: _Optional[str] = ..., tracking_number: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class ConfirmShipmentResponse(_message.Message):
+    __slots__ = ("shipment", "orders")
+    SHIPMENT_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    shipment: Shipment
+    orders: _containers.RepeatedCompositeFieldContainer[Order]
+    def __init__(self, shipment: _Optional[_Union[Shipment, _Mapping]] = ..., orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ...) -> None: ...
+
+class GetOrderSlaRequest(_message.Message):
+    __slots__ = ("order_id",)
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    def __init__(self, order_id: _Optional[str] = ...) -> None: ...
+
+class StateTime(_message.Message):
+    __slots__ = ("status", "seconds")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    status: OrderStatus
+    seconds: float
+    def __init__(self, status: _Optional[_Union[OrderStatus, str]] = ..., seconds: _Optional[float] = ...) -> None: ...
+
+class GetOrderSlaResponse(_message.Message):
+    __slots__ = ("order_id", "status", "step", "step_standard_seconds", "step_started_at", "step_due_at", "untouched_since", "overdue", "state_times")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    STEP_STANDARD_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    STEP_STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    STEP_DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    UNTOUCHED_SINCE_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    STATE_TIMES_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    status: OrderStatus
+    step: str
+    step_standard_seconds: int
+    step_started_at: _timestamp_pb2.Timestamp
+    step_due_at: _timestamp_pb2.Timestamp
+    untouched_since: _timestamp_pb2.Timestamp
+    overdue: bool
+    state_times: _containers.RepeatedCompositeFieldContainer[StateTime]
+    def __init__(self, order_id: _Optional[str] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., step: _Optional[str] = ..., step_standard_seconds: _Optional[int] = ..., step_started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step_due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., untouched_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., overdue: _Optional[bool] = ..., state_times: _Optional[_Iterable[_Union[StateTime, _Mapping]]] = ...) -> None: ...
+
+class GetOrderHealthRequest(_message.Message):
+    __slots__ = ("created_after", "created_before")
+    CREATED_AFTER_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    created_after: _timestamp_pb2.Timestamp
+    created_before: _timestamp_pb2.Timestamp
+    def __init__(self, created_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class StepTime(_message.Message):
+    __slots__ = ("step", "rush", "orders", "median_seconds", "mean_seconds", "standard_seconds", "over_standard", "deviation")
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    RUSH_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    MEDIAN_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    MEAN_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    STANDARD_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    OVER_STANDARD_FIELD_NUMBER: _ClassVar[int]
+    DEVIATION_FIELD_NUMBER: _ClassVar[int]
+    step: str
+    rush: bool
+    orders: int
+    median_seconds: float
+    mean_seconds: float
+    standard_seconds: int
+    over_standard: int
+    deviation: float
+    def __init__(self, step: _Optional[str] = ..., rush: _Optional[bool] = ..., orders: _Optional[int] = ..., median_seconds: _Optional[float] = ..., mean_seconds: _Optional[float] = ..., standard_seconds: _Optional[int] = ..., over_standard: _Optional[int] = ..., deviation: _Optional[float] = ...) -> None: ...
+
+class GetOrderHealthResponse(_message.Message):
+    __slots__ = ("created_after", "created_before", "steps", "step_time_deviation", "exceptions_due", "exceptions_closed_in_time", "exceptions_closed_24h", "within_targets")
+    class WithinTargetsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: bool
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[bool] = ...) -> None: ...
+    CREATED_AFTER_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    STEP_TIME_DEVIATION_FIELD_NUMBER: _ClassVar[int]
+    EXCEPTIONS_DUE_FIELD_NUMBER: _ClassVar[int]
+    EXCEPTIONS_CLOSED_IN_TIME_FIELD_NUMBER: _ClassVar[int]
+    EXCEPTIONS_CLOSED_24H_FIELD_NUMBER: _ClassVar[int]
+    WITHIN_TARGETS_FIELD_NUMBER: _ClassVar[int]
+    created_after: _timestamp_pb2.Timestamp
+    created_before: _timestamp_pb2.Timestamp
+    steps: _containers.RepeatedCompositeFieldContainer[StepTime]
+    step_time_deviation: float
+    exceptions_due: int
+    exceptions_closed_in_time: int
+    exceptions_closed_24h: float
+    within_targets: _containers.ScalarMap[str, bool]
+    def __init__(self, created_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[StepTime, _Mapping]]] = ..., step_time_deviation: _Optional[float] = ..., exceptions_due: _Optional[int] = ..., exceptions_closed_in_time: _Optional[int] = ..., exceptions_closed_24h: _Optional[float] = ..., within_targets: _Optional[_Mapping[str, bool]] = ...) -> None: ...

@@ -121,6 +121,71 @@ class OrdersServiceStub:
                 request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.RetryFailedIngestRequest.SerializeToString,
                 response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.RetryFailedIngestResponse.FromString,
                 _registered_method=True)
+        self.SetReviewRules = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/SetReviewRules',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.SetReviewRulesRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.SetReviewRulesResponse.FromString,
+                _registered_method=True)
+        self.ActivateReviewRules = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/ActivateReviewRules',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ActivateReviewRulesRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ActivateReviewRulesResponse.FromString,
+                _registered_method=True)
+        self.GetReviewRules = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/GetReviewRules',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetReviewRulesRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetReviewRulesResponse.FromString,
+                _registered_method=True)
+        self.DryRunReviewRules = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/DryRunReviewRules',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.DryRunReviewRulesRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.DryRunReviewRulesResponse.FromString,
+                _registered_method=True)
+        self.SetRoutingRules = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/SetRoutingRules',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.SetRoutingRulesRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.SetRoutingRulesResponse.FromString,
+                _registered_method=True)
+        self.ActivateRoutingRules = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/ActivateRoutingRules',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ActivateRoutingRulesRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ActivateRoutingRulesResponse.FromString,
+                _registered_method=True)
+        self.GetRoutingRules = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/GetRoutingRules',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetRoutingRulesRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetRoutingRulesResponse.FromString,
+                _registered_method=True)
+        self.AllocateOrder = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/AllocateOrder',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.AllocateOrderRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.AllocateOrderResponse.FromString,
+                _registered_method=True)
+        self.ListShipments = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/ListShipments',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ListShipmentsRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ListShipmentsResponse.FromString,
+                _registered_method=True)
+        self.ClaimShipment = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/ClaimShipment',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ClaimShipmentRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ClaimShipmentResponse.FromString,
+                _registered_method=True)
+        self.ConfirmShipment = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/ConfirmShipment',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ConfirmShipmentRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ConfirmShipmentResponse.FromString,
+                _registered_method=True)
+        self.GetOrderSla = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/GetOrderSla',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetOrderSlaRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetOrderSlaResponse.FromString,
+                _registered_method=True)
+        self.GetOrderHealth = channel.unary_unary(
+                '/oms.orders.v1.OrdersService/GetOrderHealth',
+                request_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetOrderHealthRequest.SerializeToString,
+                response_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetOrderHealthResponse.FromString,
+                _registered_method=True)
 
 
 class OrdersServiceServicer:
@@ -328,6 +393,174 @@ class OrdersServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetReviewRules(self, request, context):
+        """Stores a new version of the auto-review rules (RuleSet.rules_json, see ReviewRules below); it is not
+        used until ActivateReviewRules. Every paid order (MarkOrderPaid, or a channel order ingested paid) is
+        reviewed by the active version in the same transaction: PAID -> UNDER_REVIEW -> APPROVED, or
+        ON_HOLD (hold_reason "REVIEW_HOLD:<queue>: ...", resuming to UNDER_REVIEW), or EXCEPTION
+        (hold_reason "REVIEW_REJECTED: ..."); each decision is recorded and published as OrderReviewed.
+        Review rules, as JSON: {"currency": "CNY", "custom_items": {"skus": [...], "sku_prefixes": [...]},
+        "rules": [{"id": "...", "when": {...}, "then": "approve" | "hold" | "reject", "queue":
+        "supervisor" | "special_team" | "manual_address_check" (hold only), "reason": "..."}, ...],
+        "otherwise": {"then": ..., "queue": ..., "reason": ...}}. The first rule whose every condition holds
+        decides; "otherwise" decides the rest. Conditions: total_below / total_above (minor units of the
+        rule set's currency, strict; an order in another currency never meets them), remark ("empty" or
+        "present"; the buyer remark), remark_contains (any of these words, case-insensitive), skus and
+        sku_prefixes (any line), custom_item (true / false: a line is a custom item), customer_tiers,
+        channels (Channel names without prefix, e.g. "TMALL"), order_types ("REGULAR", "RUSH", "SAMPLE"),
+        address ("fuzzy" or "clear": the shipping address quality check: missing province, city or
+        district, a detail under 5 characters, placeholder text such as "待定" or "xxx").
+        Errors: INVALID_ARGUMENT with the field (rules_json: not JSON, or rules_json.rules[2].when.total_below
+        and the like for a rule the engine cannot use; note: up to 500 characters);
+        INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ActivateReviewRules(self, request, context):
+        """Makes a stored version of the review rules the active one (orders paid after the commit use it).
+        Activating the active version returns it unchanged.
+        Errors: INVALID_ARGUMENT (field version; IDEMPOTENCY_KEY_REUSED); NOT_FOUND (RULE_SET_NOT_FOUND).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReviewRules(self, request, context):
+        """Returns one version of the review rules, the active one when version is 0.
+        Errors: INVALID_ARGUMENT (field version); NOT_FOUND (RULE_SET_NOT_FOUND).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DryRunReviewRules(self, request, context):
+        """Evaluates review rules (rules_json, a stored version, or the active version when neither is given)
+        against the stored orders created in [created_after, created_before) that were paid, and reports per
+        rule how many orders it would decide and how. Changes nothing. At most 100,000 orders are evaluated
+        (oldest first; truncated tells when more matched).
+        Errors: INVALID_ARGUMENT with the field (rules_json as for SetReviewRules, version, created_before:
+        required, after created_after, at most 92 days after it); NOT_FOUND (RULE_SET_NOT_FOUND).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetRoutingRules(self, request, context):
+        """Stores a new version of the warehouse routing rules; used by AllocateOrder once activated.
+        Routing rules, as JSON: {"home_country": "CN", "rules": [{"id": "...", "when": {...}, "warehouses":
+        ["JX", ...], "exclusive": false}, ...], "fallback": "most_stock" | "none", "merge": {"window_minutes":
+        30, "presale_skus": [...], "presale_sku_prefixes": [...]}}. Each line's candidate warehouses are the
+        warehouses (inventory codes) of every rule matching it, in rule order, then (unless a matching rule is
+        exclusive or fallback is "none") every other warehouse, most stock first. Conditions: provinces
+        (shipping province, "江苏" matches "江苏省"), cities, skus, sku_prefixes, cross_border (the shipping
+        country is set and is not home_country), channels, order_types.
+        Errors: INVALID_ARGUMENT with the field (rules_json, note); INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ActivateRoutingRules(self, request, context):
+        """Makes a stored version of the routing rules the active one.
+        Errors: INVALID_ARGUMENT (field version; IDEMPOTENCY_KEY_REUSED); NOT_FOUND (RULE_SET_NOT_FOUND).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRoutingRules(self, request, context):
+        """Returns one version of the routing rules, the active one when version is 0.
+        Errors: INVALID_ARGUMENT (field version); NOT_FOUND (RULE_SET_NOT_FOUND).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AllocateOrder(self, request, context):
+        """Chooses a warehouse for every line of an APPROVED order and moves it to ALLOCATED. Stock comes from
+        inventory.v1 (GetAvailability, ListWarehouses and the order's own reservation): a line whose stock
+        the order already holds in a warehouse ships from there (inventory's Confirm takes it from there);
+        any other line goes to its first candidate warehouse (see SetRoutingRules) with enough available
+        stock. One warehouse that can fill every line is preferred; otherwise the order is split into one
+        shipment per warehouse (the order keeps its id; each shipment lists the order lines it carries; a
+        line is never split). A group of lines joins an unclaimed shipment of the same warehouse for the same
+        customer and shipping address whose orders were paid within the merge window (30 minutes by default)
+        of this one, unless one of the orders holds a presale SKU or is held. Publishes OrderAllocated.
+        Errors: INVALID_ARGUMENT (field order_id; IDEMPOTENCY_KEY_REUSED); NOT_FOUND (ORDER_NOT_FOUND);
+        FAILED_PRECONDITION (INVALID_TRANSITION when the order is not APPROVED; NO_WAREHOUSE_CAN_FILL,
+        metadata line_no, sku, quantity); UNAVAILABLE (INVENTORY_UNAVAILABLE: retry with the same request_id).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListShipments(self, request, context):
+        """Lists shipments, the warehouse's work queue: rush shipments first, then by paid time (oldest first).
+        Filters combine with AND.
+        Errors: INVALID_ARGUMENT with the field (warehouse_code, statuses[i], order_id, page.page_size,
+        page.page_token).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClaimShipment(self, request, context):
+        """A warehouse takes a shipment: PENDING -> CLAIMED, recording the claimant (the caller; a service
+        account may name the warehouse user in actor) and the confirmation deadline (24 hours after the
+        claim, 4 hours for rush). Its orders move ALLOCATED -> PICKING. Everyone else then sees the shipment
+        read-only. A repeated claim by the same subject returns the shipment unchanged. Publishes
+        ShipmentClaimed.
+        Errors: INVALID_ARGUMENT (field shipment_id; IDEMPOTENCY_KEY_REUSED); NOT_FOUND (SHIPMENT_NOT_FOUND);
+        FAILED_PRECONDITION (ALREADY_CLAIMED, metadata claimed_by: another subject holds it;
+        INVALID_TRANSITION: the shipment shipped or was cancelled; ORDER_NOT_SHIPPABLE, metadata order_id,
+        status: one of its orders is on hold, in exception or cancelled).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmShipment(self, request, context):
+        """Confirms a claimed shipment with the scanned tracking number: CLAIMED -> SHIPPED. Only the claimant
+        may confirm. Every order whose last shipment this is has its stock confirmed in inventory (inventory.v1
+        Confirm: the reservation becomes shipped stock) and moves to SHIPPED with this tracking number; an
+        order with other shipments still open stays PICKING. Confirming a SHIPPED shipment again with the
+        same tracking number returns it unchanged. Publishes ShipmentConfirmed.
+        Errors: INVALID_ARGUMENT with the field (shipment_id, tracking_number: required, 1-64 letters,
+        digits or "-"; IDEMPOTENCY_KEY_REUSED); NOT_FOUND (SHIPMENT_NOT_FOUND); FAILED_PRECONDITION
+        (ALREADY_CLAIMED: claimed by another subject; SHIPMENT_NOT_CLAIMED; INVALID_TRANSITION: cancelled, or
+        shipped with another tracking number; ORDER_NOT_SHIPPABLE; STOCK_NOT_CONFIRMED, metadata order_id,
+        reason: inventory refused to confirm the order's reservation, e.g. it was released or never made);
+        UNAVAILABLE (INVENTORY_UNAVAILABLE: retry with the same request_id).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetOrderSla(self, request, context):
+        """Returns the SLA clock of one order: the step it waits in and its standard time (review 30 minutes,
+        allocation 1 hour, picking 4 hours, shipping 24 hours; rush orders 10 minutes, 15 minutes, 1 hour,
+        4 hours by default), since when it is untouched, whether OrderOverdue was raised, and the time it
+        spent in each state (from its status history).
+        Errors: INVALID_ARGUMENT (field order_id); NOT_FOUND (ORDER_NOT_FOUND).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetOrderHealth(self, request, context):
+        """Computes the order health index (DOMAIN.md section 8) over the orders created in
+        [created_after, created_before) (the last 7 days when both are unset): per step, the time orders
+        took against the standard, and the step-time deviation (the mean overrun relative to the standard;
+        finishing early is no deviation; target <= 15%); and the share of exceptions opened at least 24 hours
+        ago that were closed (the order left EXCEPTION / ON_HOLD) within 24 hours (target >= 92%).
+        Errors: INVALID_ARGUMENT with the field (created_before: after created_after, at most 92 days).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OrdersServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -410,6 +643,71 @@ def add_OrdersServiceServicer_to_server(servicer, server):
                     servicer.RetryFailedIngest,
                     request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.RetryFailedIngestRequest.FromString,
                     response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.RetryFailedIngestResponse.SerializeToString,
+            ),
+            'SetReviewRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetReviewRules,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.SetReviewRulesRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.SetReviewRulesResponse.SerializeToString,
+            ),
+            'ActivateReviewRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.ActivateReviewRules,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ActivateReviewRulesRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ActivateReviewRulesResponse.SerializeToString,
+            ),
+            'GetReviewRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReviewRules,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetReviewRulesRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetReviewRulesResponse.SerializeToString,
+            ),
+            'DryRunReviewRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.DryRunReviewRules,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.DryRunReviewRulesRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.DryRunReviewRulesResponse.SerializeToString,
+            ),
+            'SetRoutingRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetRoutingRules,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.SetRoutingRulesRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.SetRoutingRulesResponse.SerializeToString,
+            ),
+            'ActivateRoutingRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.ActivateRoutingRules,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ActivateRoutingRulesRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ActivateRoutingRulesResponse.SerializeToString,
+            ),
+            'GetRoutingRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRoutingRules,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetRoutingRulesRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetRoutingRulesResponse.SerializeToString,
+            ),
+            'AllocateOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.AllocateOrder,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.AllocateOrderRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.AllocateOrderResponse.SerializeToString,
+            ),
+            'ListShipments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListShipments,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ListShipmentsRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ListShipmentsResponse.SerializeToString,
+            ),
+            'ClaimShipment': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClaimShipment,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ClaimShipmentRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ClaimShipmentResponse.SerializeToString,
+            ),
+            'ConfirmShipment': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmShipment,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.ConfirmShipmentRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.ConfirmShipmentResponse.SerializeToString,
+            ),
+            'GetOrderSla': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOrderSla,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetOrderSlaRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetOrderSlaResponse.SerializeToString,
+            ),
+            'GetOrderHealth': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOrderHealth,
+                    request_deserializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetOrderHealthRequest.FromString,
+                    response_serializer=oms_dot_orders_dot_v1_dot_orders__pb2.GetOrderHealthResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -851,6 +1149,357 @@ class OrdersService:
             '/oms.orders.v1.OrdersService/RetryFailedIngest',
             oms_dot_orders_dot_v1_dot_orders__pb2.RetryFailedIngestRequest.SerializeToString,
             oms_dot_orders_dot_v1_dot_orders__pb2.RetryFailedIngestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetReviewRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/SetReviewRules',
+            oms_dot_orders_dot_v1_dot_orders__pb2.SetReviewRulesRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.SetReviewRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ActivateReviewRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/ActivateReviewRules',
+            oms_dot_orders_dot_v1_dot_orders__pb2.ActivateReviewRulesRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.ActivateReviewRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReviewRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/GetReviewRules',
+            oms_dot_orders_dot_v1_dot_orders__pb2.GetReviewRulesRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.GetReviewRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DryRunReviewRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/DryRunReviewRules',
+            oms_dot_orders_dot_v1_dot_orders__pb2.DryRunReviewRulesRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.DryRunReviewRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetRoutingRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/SetRoutingRules',
+            oms_dot_orders_dot_v1_dot_orders__pb2.SetRoutingRulesRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.SetRoutingRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ActivateRoutingRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/ActivateRoutingRules',
+            oms_dot_orders_dot_v1_dot_orders__pb2.ActivateRoutingRulesRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.ActivateRoutingRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRoutingRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/GetRoutingRules',
+            oms_dot_orders_dot_v1_dot_orders__pb2.GetRoutingRulesRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.GetRoutingRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AllocateOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/AllocateOrder',
+            oms_dot_orders_dot_v1_dot_orders__pb2.AllocateOrderRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.AllocateOrderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListShipments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/ListShipments',
+            oms_dot_orders_dot_v1_dot_orders__pb2.ListShipmentsRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.ListShipmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClaimShipment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/ClaimShipment',
+            oms_dot_orders_dot_v1_dot_orders__pb2.ClaimShipmentRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.ClaimShipmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmShipment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/ConfirmShipment',
+            oms_dot_orders_dot_v1_dot_orders__pb2.ConfirmShipmentRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.ConfirmShipmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOrderSla(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/GetOrderSla',
+            oms_dot_orders_dot_v1_dot_orders__pb2.GetOrderSlaRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.GetOrderSlaResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOrderHealth(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.orders.v1.OrdersService/GetOrderHealth',
+            oms_dot_orders_dot_v1_dot_orders__pb2.GetOrderHealthRequest.SerializeToString,
+            oms_dot_orders_dot_v1_dot_orders__pb2.GetOrderHealthResponse.FromString,
             options,
             channel_credentials,
             insecure,
