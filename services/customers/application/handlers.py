@@ -121,7 +121,9 @@ async def upsert_customer(
             check_upsert_match(cmd.caller_teams, customer.team)
         if not created and customer.blanks_in(profile):
             # Re-read under the row lock so two upserts filling the same blank do not both write it.
-            customer = await _resolve(uow, customer.customer_id, cmd.caller_teams, lock=True)
+            customer = await _resolve(uow, customer.customer_id, (), lock=True)
+            # Checked again on the locked row: the customer may have changed teams while we waited.
+            check_upsert_match(cmd.caller_teams, customer.team)
             if customer.fill_blanks(profile, now):
                 await uow.customers.update(customer)
                 await uow.customers.claim_identities(customer.customer_id, customer.identities, now)
