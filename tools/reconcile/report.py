@@ -130,10 +130,11 @@ class Report:
             write_to_textfile(str(textfile), registry)
 
     def render(self, console: Console) -> None:
-        window = f"orders created {self.since.isoformat()} .. {self.until.isoformat()}"
-        summary = Table(title=f"Consistency report: {window}", title_justify="left", show_header=False)
+        summary = Table(title="Consistency report", title_justify="left", show_header=False)
         summary.add_column("what")
         summary.add_column("count", justify="right")
+        summary.add_row("orders created since", self.since.isoformat(timespec="seconds"))
+        summary.add_row("and before", self.until.isoformat(timespec="seconds"))
         summary.add_row("orders in the window", str(self.orders_listed))
         summary.add_row("judged", str(self.judged))
         summary.add_row("consistent", str(self.consistent))
