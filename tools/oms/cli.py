@@ -30,6 +30,7 @@ from tools.oms.stack import (
     stop_recorded,
 )
 from tools.oms.trace import trace_command
+from tools.reconcile.cli import reconcile_command
 
 app = typer.Typer(
     name="oms",
@@ -41,6 +42,7 @@ console = Console(highlight=False)
 audit_app = typer.Typer(help="Work with the audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.command("trace")(trace_command)
+app.command("reconcile")(reconcile_command)
 
 StateDir = Annotated[
     Path | None,
