@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from services.orders.domain.values import Actor, Address, Channel, OrderStatus
+from services.orders.domain.values import Actor, Address, Channel, OrderStatus, OrderType
 from shared.kernel.money import Money
 
 if TYPE_CHECKING:
     from services.orders.domain.model import Order
+    from services.orders.domain.review import ReviewDecision
+    from services.orders.domain.shipments import Shipment
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,63 @@ class OrderShippingAddressChanged:
     reason: str
 
 
+@dataclass(frozen=True)
+class OrderReviewed:
+    decision: ReviewDecision
+
+
+@dataclass(frozen=True)
+class OrderAllocated:
+    order_id: str
+    shipments: tuple[Shipment, ...]
+    allocated_at: datetime
+
+    @property
+    def split(self) -> bool:
+        return len({s.warehouse_code for s in self.shipments}) > 1
+
+
+@dataclass(frozen=True)
+class OrderOverdue:
+    order_id: str
+    status: OrderStatus
+    untouched_since: datetime
+    detected_at: datetime
+    threshold_seconds: int
+    order_type: OrderType
+
+
 DomainEvent = (
-    OrderCreated | OrderPaid | OrderStatusChanged | OrderCancelled | OrderFlagged | OrderShippingAddressChanged
+    OrderCreated
+    | OrderPaid
+    | OrderStatusChanged
+    | OrderCancelled
+    | OrderFlagged
+    | OrderShippingAddressChanged
+    | OrderReviewed
+    | OrderAllocated
+    | OrderOverdue
 )
+
+
+# Events of a shipment (aggregate "shipment"), which may carry several orders.
+
+
+@dataclass(frozen=True)
+class ShipmentClaimed:
+    shipment: Shipment
+
+
+@dataclass(frozen=True)
+class ShipmentConfirmed:
+    shipment: Shipment
+    shipped_order_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ShipmentOverdue:
+    shipment: Shipment
+    detected_at: datetime
+
+
+ShipmentEvent = ShipmentClaimed | ShipmentConfirmed | ShipmentOverdue
