@@ -147,11 +147,12 @@ def test_refund_latency_is_observed_in_seconds():
 async def test_the_event_loop_watcher_reports_a_blocked_loop_and_stops_when_asked():
     stop = asyncio.Event()
     watcher = asyncio.create_task(metrics.watch_event_loop(stop, interval=0.05))
-    await asyncio.sleep(0)
-    blocked_until = asyncio.get_running_loop().time() + 0.2
+    await asyncio.sleep(0.12)  # let the watcher settle into its rhythm before the loop is held
+    blocked_until = asyncio.get_running_loop().time() + 0.3
     while asyncio.get_running_loop().time() < blocked_until:
         pass  # hold the loop, as a blocking call in a handler would
-    await asyncio.sleep(0.01)
+
+    await asyncio.sleep(0.01)  # the watcher's overdue wake-up runs first and records the lag
 
     assert REGISTRY.get_sample_value("oms_event_loop_lag_seconds") >= 0.1
     stop.set()
