@@ -1,6 +1,8 @@
-"""Wires the orders service: settings, unit of work, the gRPC servicer and the channel ingest tasks."""
+"""Wires the orders service: settings, unit of work, the gRPC servicer, the channel ingest and SLA tasks."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from oms.orders.v1 import orders_pb2_grpc
 from pydantic import Field
@@ -15,12 +17,18 @@ from services.orders.adapters.channel_tasks import (
 )
 from services.orders.adapters.grpc_servicer import SERVICE_NAME, OrdersServicer
 from services.orders.adapters.inventory_client import InventoryLink
+from services.orders.adapters.sla_tasks import HealthPublisher, SlaSweeper
 from services.orders.adapters.unit_of_work import OrdersUnitOfWork
 from services.orders.application.channel_ingest import IngestContext
 from services.orders.application.channel_ports import RetryPolicy
 from services.orders.application.channel_pull import ChannelPuller, PullPolicy
+from services.orders.application.fulfilment import FulfilmentContext
+from services.orders.application.rule_sets import RuleBook
+from services.orders.application.sla import SlaContext
 from services.orders.application.stock_sync import StockPolicy, StockReconciler
 from services.orders.domain.channels import SurgePolicy
+from services.orders.domain.shipments import ShipmentDeadlines
+from services.orders.domain.sla import SlaPolicy
 from shared.db import utc_now
 from shared.grpc import GrpcService, ServiceDefinition
 from shared.kernel.ids import new_id
@@ -59,6 +67,33 @@ class Settings(ServiceSettings):
         default=7 * 86_400, ge=60, le=7 * 86_400, description="How long a paid channel order holds its stock."
     )
     inventory_timeout_seconds: float = Field(default=5.0, gt=0)
+    auto_review: bool = Field(
+        default=True, description="Review every paid order by the active review rules (off: paid orders stay PAID)."
+    )
+    shipment_confirm_hours: float = Field(default=24.0, gt=0, description="Claim to confirmation, else overdue.")
+    rush_shipment_confirm_hours: float = Field(default=4.0, gt=0)
+    sla_untouched_minutes: float = Field(default=30.0, gt=0, description="A waiting order untouched this long is red.")
+    # The standard time of each step (DOMAIN.md section 1), and of rush orders.
+    sla_review_minutes: float = Field(default=30.0, gt=0)
+    sla_allocation_minutes: float = Field(default=60.0, gt=0)
+    sla_picking_minutes: float = Field(default=240.0, gt=0)
+    sla_shipping_minutes: float = Field(default=1440.0, gt=0)
+    sla_rush_review_minutes: float = Field(default=10.0, gt=0)
+    sla_rush_allocation_minutes: float = Field(default=15.0, gt=0)
+    sla_rush_picking_minutes: float = Field(default=60.0, gt=0)
+    sla_rush_shipping_minutes: float = Field(default=240.0, gt=0)
+    sla_sweep_interval_seconds: float = Field(default=60.0, gt=0, description="How often red orders are looked for.")
+    sla_sweep_batch_size: int = Field(default=500, ge=1)
+    health_interval_seconds: float = Field(default=300.0, gt=0, description="How often the health index is computed.")
+
+    def sla_policy(self) -> SlaPolicy:
+        def steps(prefix: str) -> dict[str, timedelta]:
+            return {
+                step: timedelta(minutes=getattr(self, f"sla_{prefix}{step}_minutes"))
+                for step in ("review", "allocation", "picking", "shipping")
+            }
+
+        return SlaPolicy(steps(""), steps("rush_"), timedelta(minutes=self.sla_untouched_minutes))
 
 
 def build(settings: Settings, infra: Infrastructure) -> ServiceDefinition:
@@ -69,6 +104,19 @@ def build(settings: Settings, infra: Infrastructure) -> ServiceDefinition:
         reservation_ttl_seconds=settings.stock_reservation_ttl_seconds,
     )
     inventory = InventoryLink(lambda: infra.peer_client("inventory", timeout=settings.inventory_timeout_seconds))
+    # One cache of parsed rules for payments, channel batches and allocations.
+    rules = RuleBook()
+    review = rules if settings.auto_review else None
+    fulfilment = FulfilmentContext(
+        clock=utc_now,
+        new_id=new_id,
+        stock=inventory,
+        rules=rules,
+        deadlines=ShipmentDeadlines(
+            timedelta(hours=settings.shipment_confirm_hours), timedelta(hours=settings.rush_shipment_confirm_hours)
+        ),
+    )
+    sla = SlaContext(clock=utc_now, policy=settings.sla_policy(), batch_size=settings.sla_sweep_batch_size)
     stock_loop = StockLoop(
         StockReconciler(unit_of_work, inventory, utc_now, stock),
         settings.stock_sync_interval_seconds,
@@ -84,6 +132,7 @@ def build(settings: Settings, infra: Infrastructure) -> ServiceDefinition:
             settings.failed_ingest_max_attempts,
         ),
         stock_wanted=stock_loop.wanted,
+        review=review,
     )
     sleep = StopAwareSleep()
     puller = ChannelPuller(
@@ -98,7 +147,7 @@ def build(settings: Settings, infra: Infrastructure) -> ServiceDefinition:
         ),
         sleep=sleep,
     )
-    servicer = OrdersServicer(unit_of_work, ingest=ingest)
+    servicer = OrdersServicer(unit_of_work, ingest=ingest, fulfilment=fulfilment, sla=sla, review=review)
     return ServiceDefinition(
         name="orders",
         services=[GrpcService(orders_pb2_grpc.add_OrdersServiceServicer_to_server, servicer, SERVICE_NAME)],
@@ -109,5 +158,7 @@ def build(settings: Settings, infra: Infrastructure) -> ServiceDefinition:
             ).run,
             FailedIngestRetrier(unit_of_work, ingest, settings.failed_ingest_retry_interval_seconds, 100).run,
             stock_loop.run,
+            SlaSweeper(unit_of_work, sla, settings.sla_sweep_interval_seconds).run,
+            HealthPublisher(unit_of_work, sla, settings.health_interval_seconds).run,
         ],
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from google.protobuf.message import Message
 from oms.orders.v1 import events_pb2
 
+from services.orders.adapters.fulfilment_protos import outcome_out, shipment_out
 from services.orders.adapters.protos import (
     actor_out,
     address_out,
@@ -12,6 +13,7 @@ from services.orders.adapters.protos import (
     instant_out,
     money_out,
     order_out,
+    order_type_out,
     status_out,
 )
 from services.orders.domain import channel_events as cev
@@ -69,6 +71,44 @@ def integration_event(event: ev.DomainEvent) -> Message:
                 actor=actor_out(event.actor),
                 reason=event.reason,
             )
+        case ev.OrderReviewed(decision=decision):
+            return events_pb2.OrderReviewed(
+                order_id=decision.order_id,
+                rule_set_version=decision.rule_set_version,
+                rule_id=decision.rule_id,
+                outcome=outcome_out(decision.outcome),
+                queue=decision.queue,
+                reason=decision.reason,
+                reviewed_at=instant_out(decision.decided_at),
+                status=status_out(decision.status),
+            )
+        case ev.OrderAllocated():
+            return events_pb2.OrderAllocated(
+                order_id=event.order_id,
+                shipments=[shipment_out(s) for s in event.shipments],
+                allocated_at=instant_out(event.allocated_at),
+                split=event.split,
+            )
+        case ev.OrderOverdue():
+            return events_pb2.OrderOverdue(
+                order_id=event.order_id,
+                status=status_out(event.status),
+                untouched_since=instant_out(event.untouched_since),
+                detected_at=instant_out(event.detected_at),
+                threshold_seconds=event.threshold_seconds,
+                order_type=order_type_out(event.order_type),
+            )
+    raise TypeError(f"no integration event for {type(event).__name__}")
+
+
+def shipment_integration_event(event: ev.ShipmentEvent) -> Message:
+    match event:
+        case ev.ShipmentClaimed(shipment=shipment):
+            return events_pb2.ShipmentClaimed(shipment=shipment_out(shipment))
+        case ev.ShipmentConfirmed(shipment=shipment, shipped_order_ids=shipped):
+            return events_pb2.ShipmentConfirmed(shipment=shipment_out(shipment), shipped_order_ids=list(shipped))
+        case ev.ShipmentOverdue(shipment=shipment, detected_at=detected_at):
+            return events_pb2.ShipmentOverdue(shipment=shipment_out(shipment), detected_at=instant_out(detected_at))
     raise TypeError(f"no integration event for {type(event).__name__}")
 
 

@@ -11,6 +11,7 @@ from opentelemetry import trace
 
 from services.orders.adapters import protos
 from services.orders.adapters.channel_servicer import ChannelRpcs
+from services.orders.adapters.fulfilment_servicer import FulfilmentRpcs
 from services.orders.adapters.unit_of_work import OrdersUnitOfWork
 from services.orders.application import handlers
 from services.orders.application.channel_ingest import IngestContext
@@ -23,7 +24,10 @@ from services.orders.application.commands import (
     OrderFilter,
     TransitionOrder,
 )
+from services.orders.application.fulfilment import FulfilmentContext
 from services.orders.application.ports import Clock, IdFactory
+from services.orders.application.rule_sets import RuleBook
+from services.orders.application.sla import SlaContext
 from services.orders.domain.model import Order, OrderDraft
 from services.orders.domain.values import LineInput
 from shared.db import utc_now
@@ -88,7 +92,7 @@ def list_query(request: orders_pb2.ListOrdersRequest) -> ListOrders:
     return ListOrders(criteria, request.page.page_size, request.page.page_token)
 
 
-class OrdersServicer(ChannelRpcs, orders_pb2_grpc.OrdersServiceServicer):
+class OrdersServicer(ChannelRpcs, FulfilmentRpcs, orders_pb2_grpc.OrdersServiceServicer):
     def __init__(
         self,
         unit_of_work: Callable[[], OrdersUnitOfWork],
@@ -96,11 +100,18 @@ class OrdersServicer(ChannelRpcs, orders_pb2_grpc.OrdersServiceServicer):
         clock: Clock = utc_now,
         ids: IdFactory = new_id,
         ingest: IngestContext | None = None,
+        fulfilment: FulfilmentContext | None = None,
+        sla: SlaContext | None = None,
+        review: RuleBook | None = None,
     ) -> None:
+        """``review``: the active review rules decide every payment; None leaves paid orders PAID."""
         self._uow = unit_of_work
         self._clock = clock
         self._ids = ids
         self._ingest = ingest or IngestContext(clock=clock, new_id=ids)
+        self._fulfilment = fulfilment or FulfilmentContext(clock=clock, new_id=ids)
+        self._sla = sla or SlaContext(clock=clock)
+        self._review = review
 
     async def CreateOrder(
         self, request: orders_pb2.CreateOrderRequest, context: grpc.aio.ServicerContext
@@ -138,7 +149,7 @@ class OrdersServicer(ChannelRpcs, orders_pb2_grpc.OrdersServiceServicer):
             paid_amount,
             protos.actor_in(request.actor, request.HasField("actor")),
         )
-        order = await handlers.mark_order_paid(command, self._uow(), clock=self._clock)
+        order = await handlers.mark_order_paid(command, self._uow(), clock=self._clock, review=self._review)
         _tag(order)
         return orders_pb2.MarkOrderPaidResponse(order=protos.order_out(order))
 

@@ -1,5 +1,5 @@
-"""Inventory as seen from orders: Reserve and Release of inventory.v1 through oms_client, with its refusals
-told apart from its outages."""
+"""Inventory as seen from orders: Reserve, Release and Confirm of inventory.v1, and the stock levels routing
+reads, through oms_client, with its refusals told apart from its outages."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from collections.abc import Callable, Sequence
 
 import grpc
 import oms_client
+from oms.common.v1 import common_pb2
 from oms.inventory.v1 import inventory_pb2
 
 from services.orders.application.stock_sync import InventoryUnavailable, StockRefused
+from services.orders.domain.routing import StockView
 from shared.kernel.errors import InvalidArgument
 
 # Refusals that another try will not change; anything else (UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED,
@@ -21,6 +23,9 @@ _FINAL = {
     grpc.StatusCode.ALREADY_EXISTS,
     grpc.StatusCode.PERMISSION_DENIED,
 }
+
+
+_LIVE = {inventory_pb2.RESERVATION_STATUS_HELD, inventory_pb2.RESERVATION_STATUS_COMMITTED}
 
 
 def _translated(error: oms_client.OmsRpcError) -> Exception:
@@ -59,6 +64,49 @@ class GrpcInventory:
             await self._client.Release(request)
         except oms_client.OmsRpcError as error:
             raise _translated(error) from error
+
+    async def confirm(self, order_id: str) -> None:
+        """The order shipped: its reservation becomes shipped stock (a repeat returns it unchanged)."""
+        request = inventory_pb2.ConfirmRequest(request_id=f"{order_id}:ship-confirm", order_id=order_id)
+        try:
+            await self._client.Confirm(request)
+        except oms_client.OmsRpcError as error:
+            raise _translated(error) from error
+
+    async def stock_view(self, order_id: str, skus: Sequence[str]) -> StockView:
+        """Three reads: the warehouses (codes, which take work), free stock per warehouse of ``skus``, and
+        the order's own live reservation."""
+        try:
+            codes: dict[str, str] = {}
+            open_codes: list[str] = []
+            token = ""
+            while True:
+                page = await self._client.ListWarehouses(
+                    inventory_pb2.ListWarehousesRequest(page=common_pb2.PageRequest(page_size=500, page_token=token))
+                )
+                for warehouse in page.warehouses:
+                    codes[warehouse.warehouse_id] = warehouse.code
+                    if not warehouse.disabled:
+                        open_codes.append(warehouse.code)
+                token = page.page.next_page_token
+                if not token:
+                    break
+            levels = await self._client.GetAvailability(inventory_pb2.GetAvailabilityRequest(skus=list(skus)))
+            reservations = await self._client.ListReservations(inventory_pb2.ListReservationsRequest(order_id=order_id))
+        except oms_client.OmsRpcError as error:
+            raise _translated(error) from error
+        available: dict[str, dict[str, int]] = {}
+        for item in levels.items:
+            available[item.sku] = {
+                codes[level.warehouse_id]: level.available for level in item.warehouses if level.warehouse_id in codes
+            }
+        held: dict[str, tuple[str, int]] = {}
+        for reservation in reservations.reservations:
+            if reservation.status in _LIVE:
+                for line in reservation.lines:
+                    if line.warehouse_id in codes:
+                        held[line.sku] = (codes[line.warehouse_id], line.quantity)
+        return StockView(tuple(sorted(open_codes)), available, held)
 
 
 class InventoryLink:

@@ -3,8 +3,9 @@
 Per batch: map every record with the channel's tables (pure), keep the latest snapshot of each channel
 order, lock the channel orders already known, create the new ones set-wise, apply the later snapshots of
 the known ones (never an older one), put whatever could not be mapped in the failed-ingest queue, ask
-inventory for stock, count the hour for the surge guard and beat the channel's heartbeat. Everything a
-batch decides commits together or not at all.
+inventory for stock, count the hour for the surge guard and beat the channel's heartbeat. An order that
+arrives paid (or becomes paid) is auto-reviewed right there, like a payment through MarkOrderPaid.
+Everything a batch decides commits together or not at all.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ from services.orders.application.channel_ports import (
     KnownChannelOrder,
     RetryPolicy,
 )
+from services.orders.application.handlers import allocated
 from services.orders.application.ports import Clock, IdFactory
+from services.orders.application.rule_sets import RuleBook, record_decisions
 from services.orders.domain import channel_events as cev
 from services.orders.domain.channel_mapping import (
     ChannelProfile,
@@ -59,7 +62,9 @@ from services.orders.domain.errors_channels import (
     WebhookNotConfigured,
     WebhookSignatureInvalid,
 )
-from services.orders.domain.values import Actor, Channel
+from services.orders.domain.model import Order
+from services.orders.domain.review import ReviewDecision, ReviewRules, review_order
+from services.orders.domain.values import Actor, Channel, OrderStatus
 from shared.kernel.errors import InvalidArgument, OmsError
 from shared.kernel.ids import is_valid_id
 
@@ -94,6 +99,8 @@ class IngestContext:
     actor: Actor = CHANNEL_ACTOR
     # Called after a commit that asked inventory for stock, so the stock reconciler runs at once.
     stock_wanted: Callable[[], None] = lambda: None
+    # The active review rules for orders that arrive paid; None: they stay PAID for a person to review.
+    review: RuleBook | None = None
 
 
 def _digest(payload: bytes) -> str:
@@ -120,6 +127,9 @@ class _Batch:
     hold: list[str] = field(default_factory=list)
     release: list[str] = field(default_factory=list)
     succeeded: list[tuple[str, str]] = field(default_factory=list)
+    decisions: dict[str, ReviewDecision] = field(default_factory=dict)
+    # The active review rules, read once per batch and only if an order needs them (False: not read yet).
+    review_rules: tuple[int, ReviewRules] | bool | None = False
 
     def done(self, index: int, outcome: IngestOutcome, channel_order_id: str, order_id: str) -> None:
         self.results[index] = RecordResult(index, outcome, channel_order_id, order_id)
@@ -149,6 +159,29 @@ def _map_all(batch: _Batch, profile: ChannelProfile) -> None:
             batch.superseded.append((index, key))
 
 
+async def _reviewed(
+    uow: ChannelsUnitOfWork,
+    ctx: IngestContext,
+    batch: _Batch,
+    before: Order | None,
+    change: ChannelChange,
+    now: datetime,
+) -> ChannelChange:
+    """``change`` with the order auto-reviewed when ingesting made it PAID (its decision kept in the batch)."""
+    if ctx.review is None or change.order.status is not OrderStatus.PAID:
+        return change
+    if before is not None and before.status is OrderStatus.PAID:
+        return change
+    if batch.review_rules is False:
+        batch.review_rules = await ctx.review.review(uow.rules)
+    if not isinstance(batch.review_rules, tuple):
+        return change
+    version, rules = batch.review_rules
+    reviewed = review_order(change.order, rules, version, now)
+    batch.decisions[change.order.order_id] = reviewed.decision
+    return ChannelChange(reviewed.order, (*change.events, *reviewed.events), change.stock)
+
+
 def _record(snapshot: ChannelSnapshot, order_id: str) -> ChannelOrderRecord:
     return ChannelOrderRecord(
         channel_order_id=snapshot.channel_order_id,
@@ -176,6 +209,8 @@ async def _create_new(
             failure = _failure_of(error)
             failure.channel_order_id = key
             batch.failures.append((index, failure))
+            continue
+        opened[key] = await _reviewed(uow, ctx, batch, None, opened[key], now)
     claimed = await uow.ingest.claim(
         batch.channel, [_record(batch.latest[key][1], change.order.order_id) for key, change in opened.items()], now
     )
@@ -231,10 +266,13 @@ async def _update_known(
         if not change.changed:
             batch.done(index, IngestOutcome.UNCHANGED, key, order.order_id)
             continue
+        change = await _reviewed(uow, ctx, batch, order, change, now)
         if change.order.shipping_address != order.shipping_address:
             await uow.orders.change_address(order, change.order)
         if len(change.order.history) > len(order.history):
             await uow.orders.update(order, change.order)
+        if change.order.status is OrderStatus.CANCELLED and allocated(order):
+            await uow.shipments.detach_order(order.order_id, now)
         uow.publish(order.order_id, change.events)
         batch.stock(order.order_id, change.stock)
         batch.done(index, IngestOutcome.UPDATED, key, order.order_id)
@@ -343,6 +381,9 @@ async def ingest_records(
         batch.succeeded.append((_digest(records[index]), order_id))
     await _record_failures(uow, ctx, batch, now, retry=retry)
     await uow.ingest.resolve_failures(batch.channel, batch.succeeded, now)
+    # Orders whose insert lost a race to another batch were not created here: their decisions go with them.
+    created_ids = {r.order_id for r in batch.results if r is not None and r.outcome is not IngestOutcome.FAILED}
+    await record_decisions(uow.reviews, [d for oid, d in batch.decisions.items() if oid in created_ids])
     await uow.ingest.want_stock(batch.hold, batch.release, now)
     counts = HourCounts(
         attempts=1 if attempt else 0,

@@ -2,7 +2,7 @@
 
 Mutating handlers are idempotent on the command's request_id (a replay returns the first answer);
 the row of the order is locked while a change is decided, so concurrent changes of one order queue up
-instead of overwriting each other.
+instead of overwriting each other. A payment is auto-reviewed in its own transaction (rule_sets.py).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from services.orders.application.commands import (
     TransitionOrder,
 )
 from services.orders.application.ports import Clock, Cursor, IdFactory, OrdersUnitOfWork
+from services.orders.application.rule_sets import RuleBook, auto_review
 from services.orders.domain.errors import OrderNotFound
-from services.orders.domain.model import Order
+from services.orders.domain.model import HOLD_STATES, Order
 from services.orders.domain.model import create_order as build_order
 from services.orders.domain.values import OrderStatus
 from shared.kernel.errors import Aborted, InvalidArgument
@@ -55,13 +56,23 @@ async def create_order(
     return result
 
 
-async def mark_order_paid(cmd: MarkOrderPaid, uow: OrdersUnitOfWork, *, clock: Clock) -> Order:
+async def mark_order_paid(
+    cmd: MarkOrderPaid, uow: OrdersUnitOfWork, *, clock: Clock, review: RuleBook | None = None
+) -> Order:
+    """PENDING_PAYMENT -> PAID, then (with ``review``, the active review rules) UNDER_REVIEW -> APPROVED,
+    ON_HOLD or EXCEPTION in the same transaction; without ``review`` the order stays PAID."""
     _require_id("order_id", cmd.order_id)
     async with uow:
         if (previous := await uow.replay(cmd, Order)) is not None:
             return previous
         order = await _locked(uow, cmd.order_id)
-        paid, events = order.mark_paid(cmd.payment_id, cmd.paid_amount, clock(), cmd.actor)
+        now = clock()
+        paid, events = order.mark_paid(cmd.payment_id, cmd.paid_amount, now, cmd.actor)
+        if review is not None:
+            paid, reviewed, decision = await auto_review(uow.rules, review, paid, now)
+            events = [*events, *reviewed]
+            if decision is not None:
+                await uow.reviews.record([decision])
         await uow.orders.update(order, paid)
         uow.publish(order.order_id, events)
         await uow.remember(cmd, paid)
@@ -81,6 +92,8 @@ async def cancel_order(cmd: CancelOrder, uow: OrdersUnitOfWork, *, clock: Clock)
             await uow.orders.update(order, cancelled)
             uow.publish(order.order_id, events)
             await uow.release_stock_hold(order.order_id, now)
+            if allocated(order):
+                await uow.shipments.detach_order(order.order_id, now)
         await uow.remember(cmd, cancelled)
         await uow.commit()
     return cancelled
@@ -132,6 +145,12 @@ async def list_orders(query: ListOrders, uow: OrdersUnitOfWork) -> OrderPage:
         last = orders[-1]
         token = pagination.encode(Cursor(last.created_at, last.order_id), criteria)
     return OrderPage(tuple(orders), token)
+
+
+def allocated(order: Order) -> bool:
+    """Whether the order's lines are in shipments (it was allocated and has not shipped)."""
+    shipping = (OrderStatus.ALLOCATED, OrderStatus.PICKING)
+    return order.status in shipping or (order.status in HOLD_STATES and order.resume_status in shipping)
 
 
 async def _locked(uow: OrdersUnitOfWork, order_id: str) -> Order:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol, Self, TypeVar
 
 from services.orders.application.commands import OrderFilter
+from services.orders.application.fulfilment_ports import ReviewDecisionRepository, RuleRepository, ShipmentRepository
 from services.orders.domain.events import DomainEvent
 from services.orders.domain.model import Order
 from services.orders.domain.values import Channel
@@ -35,6 +36,10 @@ class OrderRepository(Protocol):
         """The order with its lines and history; ``lock`` holds its row until the transaction ends."""
         ...
 
+    async def get_many(self, order_ids: Sequence[str], *, lock: bool = False) -> dict[str, Order]:
+        """The orders of ``order_ids`` that exist; ``lock`` takes their rows in id order."""
+        ...
+
     async def get_by_channel_order(self, channel: Channel, channel_order_id: str) -> Order | None: ...
 
     async def update(self, before: Order, after: Order) -> None:
@@ -49,6 +54,9 @@ class OrderRepository(Protocol):
 
 class OrdersUnitOfWork(Protocol):
     orders: OrderRepository
+    rules: RuleRepository
+    reviews: ReviewDecisionRepository
+    shipments: ShipmentRepository
 
     async def __aenter__(self) -> Self: ...
 

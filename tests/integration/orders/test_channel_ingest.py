@@ -55,6 +55,8 @@ async def channel(database_url: str, redis_url: str, stream_prefix: str) -> Asyn
         stream_prefix=stream_prefix,
         # The surge guard has its own test module; here it must not get in the way.
         surge_floor_orders=1_000_000,
+        # Paid orders stay PAID, as mapped; auto-review of ingested orders is tested in test_fulfilment.py.
+        auto_review=False,
     )
     async with running_service(settings, build) as channel:
         yield channel

@@ -33,7 +33,12 @@ async def database_url(service_database) -> str:
 @pytest.fixture(scope="module")
 async def client(database_url: str, redis_url: str, stream_prefix: str) -> AsyncIterator[Any]:
     settings = Settings(
-        service_name="orders", database_url=database_url, redis_url=redis_url, stream_prefix=stream_prefix
+        service_name="orders",
+        database_url=database_url,
+        redis_url=redis_url,
+        stream_prefix=stream_prefix,
+        # The state machine is driven by hand here; auto-review has its own module (test_fulfilment.py).
+        auto_review=False,
     )
     async with running_service(settings, build) as channel:
         yield oms_client.ServiceClient.for_service(channel, "orders")

@@ -1,0 +1,319 @@
+"""Allocation and shipment: route an approved order to warehouses (split, merged), list a warehouse's queue,
+let a warehouse claim a shipment and confirm it with a tracking number (confirming the stock in inventory).
+
+Locks are always taken orders first, then shipments (allocation, cancellation, claim and confirmation
+alike), so two of them never wait on each other in a circle.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from services.orders.application import page_tokens
+from services.orders.application.fulfilment_commands import (
+    AllocateOrder,
+    AllocationResult,
+    ClaimShipment,
+    ConfirmShipment,
+    ListShipments,
+    ShipmentPage,
+    ShipmentResult,
+)
+from services.orders.application.fulfilment_ports import (
+    QueuePosition,
+    RuleRepository,
+    ShipmentRepository,
+    StockPort,
+)
+from services.orders.application.pagination import page_size
+from services.orders.application.ports import Clock, IdFactory, OrderRepository
+from services.orders.application.rule_sets import RuleBook
+from services.orders.application.stock_sync import InventoryUnavailable as InventoryDown
+from services.orders.application.stock_sync import StockRefused
+from services.orders.domain import events as ev
+from services.orders.domain.errors import OrderNotFound
+from services.orders.domain.errors_fulfilment import (
+    InventoryUnavailable,
+    OrderNotShippable,
+    ShipmentNotFound,
+    StockNotConfirmed,
+)
+from services.orders.domain.model import Order
+from services.orders.domain.routing import RoutingRules, StockView, merge_key, plan_allocation
+from services.orders.domain.rules import check_text
+from services.orders.domain.shipments import (
+    SHIPPABLE,
+    Shipment,
+    ShipmentDeadlines,
+    ShipmentLine,
+    ShipmentStatus,
+    check_tracking_number,
+    is_rush,
+    paid_at,
+)
+from services.orders.domain.values import Actor, OrderStatus
+from shared.kernel.errors import Aborted, InvalidArgument
+from shared.kernel.ids import is_valid_id
+
+S = OrderStatus
+WAREHOUSE_CODE_MAX = 64
+
+
+class FulfilmentUnitOfWork(Protocol):
+    orders: OrderRepository
+    shipments: ShipmentRepository
+    rules: RuleRepository
+
+    async def __aenter__(self) -> Any: ...
+
+    async def __aexit__(self, *exc_info: object) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def replay(self, command: Any, result_type: type) -> Any: ...
+
+    async def remember(self, command: Any, result: Any) -> None: ...
+
+    def publish(self, order_id: str, events: Sequence[ev.DomainEvent]) -> None: ...
+
+    def publish_shipment(self, shipment_id: str, events: Sequence[ev.ShipmentEvent]) -> None: ...
+
+
+@dataclass
+class FulfilmentContext:
+    """What allocation and shipment need besides a unit of work."""
+
+    clock: Clock
+    new_id: IdFactory
+    # None until an inventory address is configured.
+    stock: Callable[[], StockPort | None] = lambda: None
+    rules: RuleBook = field(default_factory=RuleBook)
+    deadlines: ShipmentDeadlines = field(default_factory=ShipmentDeadlines)
+
+
+def _require_id(name: str, value: str) -> None:
+    if not is_valid_id(value):
+        raise InvalidArgument.field(name, "must be a UUID")
+
+
+def _stock(ctx: FulfilmentContext) -> StockPort:
+    port = ctx.stock()
+    if port is None:
+        raise InventoryUnavailable("no inventory address is configured (OMS_INVENTORY_ADDRESS)")
+    return port
+
+
+async def _stock_view(ctx: FulfilmentContext, order: Order) -> StockView:
+    try:
+        return await _stock(ctx).stock_view(order.order_id, sorted({line.sku for line in order.lines}))
+    except InventoryDown as down:
+        raise InventoryUnavailable(str(down)) from down
+    except StockRefused as refused:
+        # Inventory refusing to describe its stock (e.g. a SKU it rejects as malformed) is not transient.
+        raise InventoryUnavailable(str(refused)) from refused
+
+
+async def allocate_order(cmd: AllocateOrder, uow: FulfilmentUnitOfWork, ctx: FulfilmentContext) -> AllocationResult:
+    """APPROVED -> ALLOCATED with every line in a shipment. Stock is asked of inventory before the
+    transaction (no lock is held across the calls); the order's state is decided under its row lock."""
+    _require_id("order_id", cmd.order_id)
+    async with uow:
+        seen = await uow.orders.get(cmd.order_id)
+    view = await _stock_view(ctx, seen) if seen is not None and seen.status is S.APPROVED else None
+    async with uow:
+        if (previous := await uow.replay(cmd, AllocationResult)) is not None:
+            return previous
+        order = await uow.orders.get(cmd.order_id, lock=True)
+        if order is None:
+            raise OrderNotFound(cmd.order_id)
+        now = ctx.clock()
+        allocated, events = order.transition(S.ALLOCATED, "allocated to warehouses", "", now, cmd.actor)
+        if view is None:
+            # It was not APPROVED a moment ago but is now (resumed meanwhile): ask again from the start.
+            raise Aborted(f"order {order.order_id} changed while it was being allocated; retry")
+        active = await ctx.rules.routing(uow.rules)
+        rules = active[1] if active is not None else RoutingRules()
+        plans = plan_allocation(order, rules, view)
+        key = merge_key(order, rules.merge) if rules.merge.window.total_seconds() > 0 else None
+        paid, rush = paid_at(order), is_rush(order)
+        by_warehouse: dict[str, list[ShipmentLine]] = defaultdict(list)
+        for plan in plans:
+            by_warehouse[plan.warehouse].append(ShipmentLine(order.order_id, plan.line_no, plan.sku, plan.quantity))
+        for warehouse, lines in sorted(by_warehouse.items()):
+            target = None
+            if key is not None:
+                target = await uow.shipments.mergeable(
+                    warehouse, key, paid - rules.merge.window, paid + rules.merge.window
+                )
+            if target is not None:
+                await uow.shipments.merge_into(target.shipment_id, lines, rush, paid, now)
+            else:
+                await uow.shipments.add(
+                    Shipment(
+                        shipment_id=ctx.new_id(),
+                        warehouse_code=warehouse,
+                        status=ShipmentStatus.PENDING,
+                        lines=tuple(lines),
+                        rush=rush,
+                        paid_at=paid,
+                        merge_key=key,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+        await uow.orders.update(order, allocated)
+        shipments = tuple(await uow.shipments.of_orders([order.order_id]))
+        uow.publish(order.order_id, [*events, ev.OrderAllocated(order.order_id, shipments, now)])
+        result = AllocationResult(allocated, shipments)
+        await uow.remember(cmd, result)
+        await uow.commit()
+    return result
+
+
+async def _locked_shipment(uow: FulfilmentUnitOfWork, shipment_id: str) -> tuple[Shipment, list[Order]]:
+    """The shipment and its orders, all locked: the orders first (see the module docstring), then the
+    shipment, whose orders must still be the ones locked."""
+    glance = await uow.shipments.get(shipment_id)
+    if glance is None:
+        raise ShipmentNotFound(shipment_id)
+    found = await uow.orders.get_many(glance.order_ids, lock=True)
+    shipment = await uow.shipments.get(shipment_id, lock=True)
+    if shipment is None or shipment.order_ids != glance.order_ids:
+        raise Aborted(f"shipment {shipment_id} changed concurrently; retry with the same request_id")
+    return shipment, [found[order_id] for order_id in shipment.order_ids if order_id in found]
+
+
+def _check_shippable(shipment: Shipment, orders: Sequence[Order]) -> None:
+    for order in orders:
+        if order.status not in SHIPPABLE:
+            raise OrderNotShippable(shipment.shipment_id, order.order_id, order.status.value)
+
+
+async def claim_shipment(cmd: ClaimShipment, uow: FulfilmentUnitOfWork, ctx: FulfilmentContext) -> ShipmentResult:
+    _require_id("shipment_id", cmd.shipment_id)
+    async with uow:
+        if (previous := await uow.replay(cmd, ShipmentResult)) is not None:
+            return previous
+        shipment, orders = await _locked_shipment(uow, cmd.shipment_id)
+        now = ctx.clock()
+        claimed = shipment.claim(cmd.actor, now, ctx.deadlines)
+        if claimed is not shipment:
+            _check_shippable(shipment, orders)
+            moved_orders = []
+            for order in orders:
+                if order.status is S.ALLOCATED:
+                    reason = f"shipment {shipment.shipment_id} claimed by {cmd.actor.subject}"
+                    picking, events = order.transition(S.PICKING, reason[:500], "", now, cmd.actor)
+                    await uow.orders.update(order, picking)
+                    uow.publish(order.order_id, events)
+                    order = picking
+                moved_orders.append(order)
+            orders = moved_orders
+            await uow.shipments.save(shipment, claimed)
+            uow.publish_shipment(claimed.shipment_id, [ev.ShipmentClaimed(claimed)])
+        result = ShipmentResult(claimed, tuple(orders))
+        await uow.remember(cmd, result)
+        await uow.commit()
+    return result
+
+
+async def _confirm_stock(ctx: FulfilmentContext, order_id: str) -> None:
+    try:
+        await _stock(ctx).confirm(order_id)
+    except StockRefused as refused:
+        raise StockNotConfirmed(order_id, refused.reason, refused.detail) from refused
+    except InventoryDown as down:
+        raise InventoryUnavailable(str(down)) from down
+
+
+async def confirm_shipment(cmd: ConfirmShipment, uow: FulfilmentUnitOfWork, ctx: FulfilmentContext) -> ShipmentResult:
+    """CLAIMED -> SHIPPED; each order this shipment completes has its stock confirmed in inventory and
+    moves to SHIPPED. Inventory is called with the rows locked, so a concurrent confirmation of the other
+    shipment of a split order waits and then sees this one shipped (the order is completed exactly once);
+    inventory's Confirm is idempotent per order, so a retry after a lost commit is harmless."""
+    _require_id("shipment_id", cmd.shipment_id)
+    check_tracking_number(cmd.tracking_number)
+    async with uow:
+        if (previous := await uow.replay(cmd, ShipmentResult)) is not None:
+            return previous
+        shipment, orders = await _locked_shipment(uow, cmd.shipment_id)
+        now = ctx.clock()
+        shipped = shipment.confirm(cmd.tracking_number, cmd.actor, now)
+        if shipped is not shipment:
+            _check_shippable(shipment, orders)
+            siblings = await uow.shipments.of_orders([order.order_id for order in orders])
+            completing = [
+                order
+                for order in orders
+                if all(
+                    s.status is ShipmentStatus.SHIPPED
+                    for s in siblings
+                    if s.shipment_id != shipment.shipment_id and order.order_id in s.order_ids
+                )
+            ]
+            for order in completing:
+                await _confirm_stock(ctx, order.order_id)
+            done = {order.order_id for order in completing}
+            orders = [
+                await _ship(uow, order, shipped, cmd.actor, now) if order.order_id in done else order
+                for order in orders
+            ]
+            await uow.shipments.save(shipment, shipped)
+            uow.publish_shipment(
+                shipped.shipment_id,
+                [ev.ShipmentConfirmed(shipped, tuple(order.order_id for order in completing))],
+            )
+        result = ShipmentResult(shipped, tuple(orders))
+        await uow.remember(cmd, result)
+        await uow.commit()
+    return result
+
+
+async def _ship(uow: FulfilmentUnitOfWork, order: Order, shipment: Shipment, actor: Actor, now: datetime) -> Order:
+    current, events = order, []
+    reason = f"shipment {shipment.shipment_id} confirmed"
+    if current.status is S.ALLOCATED:
+        current, moved = current.transition(S.PICKING, reason, "", now, actor)
+        events.extend(moved)
+    current, moved = current.transition(S.SHIPPED, reason, shipment.tracking_number, now, actor)
+    events.extend(moved)
+    await uow.orders.update(order, current)
+    uow.publish(order.order_id, events)
+    return current
+
+
+def _check_code(value: str) -> None:
+    check_text("warehouse_code", value, WAREHOUSE_CODE_MAX)
+
+
+async def list_shipments(query: ListShipments, uow: FulfilmentUnitOfWork) -> ShipmentPage:
+    criteria = query.filter
+    if criteria.order_id is not None:
+        _require_id("order_id", criteria.order_id)
+    if criteria.warehouse_code is not None:
+        _check_code(criteria.warehouse_code)
+    limit = page_size(query.page_size)
+    position = page_tokens.decode(query.page_token, criteria, 3)
+    after = None
+    if position is not None:
+        rush, paid, shipment_id = position
+        try:
+            after = QueuePosition(rush == "1", datetime.fromisoformat(paid), shipment_id)
+        except ValueError as error:
+            raise InvalidArgument.field(
+                page_tokens.TOKEN_FIELD, "is not a page token issued by this listing"
+            ) from error
+        if after.paid_at.tzinfo is None or rush not in ("0", "1") or not is_valid_id(shipment_id):
+            raise InvalidArgument.field(page_tokens.TOKEN_FIELD, "is not a page token issued by this listing")
+    async with uow:
+        found = await uow.shipments.list(criteria, after, limit + 1)
+    shipments, more = found[:limit], len(found) > limit
+    token = ""
+    if more:
+        last = shipments[-1]
+        token = page_tokens.encode(["1" if last.rush else "0", last.paid_at.isoformat(), last.shipment_id], criteria)
+    return ShipmentPage(tuple(shipments), token)
