@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import TextClause, delete, exists, func, insert, literal, or_, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -162,7 +163,7 @@ class SqlReviewDecisionRepository:
         found = await self._session.execute(
             select(review_decisions.c.order_id, review_decisions.c.outcome, review_decisions.c.queue)
             .where(review_decisions.c.order_id.in_(list(order_ids)))
-            .distinct(review_decisions.c.order_id)
+            .ext(distinct_on(review_decisions.c.order_id))
             .order_by(
                 review_decisions.c.order_id,
                 review_decisions.c.decided_at.desc(),

@@ -13,9 +13,9 @@ from shared.aio import every
 
 
 def record_sweep(result: SweepResult) -> None:
-    for _ in range(result.orders_overdue):
+    for _ in result.orders_overdue:
         metrics.record_sla_breach("order_untouched")
-    for _ in range(result.shipments_overdue):
+    for _ in result.shipments_overdue:
         metrics.record_sla_breach("shipment_unconfirmed")
     for status in WAITING_ORDER:
         metrics.ORDERS_WAITING.labels(status.value).set(result.waiting.by_status.get(status, 0))

@@ -51,8 +51,9 @@ class SlaContext:
 
 @dataclass(frozen=True)
 class SweepResult:
-    orders_overdue: int
-    shipments_overdue: int
+    # What this pass alerted (another replica's pass alerts the rest).
+    orders_overdue: tuple[str, ...]
+    shipments_overdue: tuple[str, ...]
     waiting: WaitingCounts
 
 
@@ -61,7 +62,8 @@ async def sweep(unit_of_work: Callable[[], SlaUnitOfWork], ctx: SlaContext) -> S
     batch claimed and alerted in one transaction), then refresh the waiting gauges."""
     now = ctx.clock()
     threshold = ctx.policy.untouched
-    orders_overdue = shipments_overdue = 0
+    orders_overdue: list[str] = []
+    shipments_overdue: list[str] = []
     while True:
         async with unit_of_work() as uow:
             untouched = await uow.sla.claim_untouched(WAITING_ORDER, now - threshold, now, ctx.batch_size)
@@ -76,7 +78,7 @@ async def sweep(unit_of_work: Callable[[], SlaUnitOfWork], ctx: SlaContext) -> S
                 )
                 uow.publish(order.order_id, [event])
             await uow.commit()
-        orders_overdue += len(untouched)
+        orders_overdue.extend(order.order_id for order in untouched)
         if len(untouched) < ctx.batch_size:
             break
     while True:
@@ -85,12 +87,12 @@ async def sweep(unit_of_work: Callable[[], SlaUnitOfWork], ctx: SlaContext) -> S
             for shipment in late:
                 uow.publish_shipment(shipment.shipment_id, [ev.ShipmentOverdue(shipment, now)])
             await uow.commit()
-        shipments_overdue += len(late)
+        shipments_overdue.extend(shipment.shipment_id for shipment in late)
         if len(late) < ctx.batch_size:
             break
     async with unit_of_work() as uow:
         waiting = await uow.sla.waiting_counts(WAITING_ORDER, now - threshold)
-    return SweepResult(orders_overdue, shipments_overdue, waiting)
+    return SweepResult(tuple(orders_overdue), tuple(shipments_overdue), waiting)
 
 
 async def order_sla(query: GetOrderSla, uow: SlaUnitOfWork, ctx: SlaContext) -> OrderSla:
