@@ -40,7 +40,9 @@ async def settings(service_database, redis_url: str, stream_prefix: str) -> Sett
 @pytest.fixture(scope="module")
 async def pricing(settings: Settings) -> AsyncIterator[Any]:
     async with running_service(settings, build) as channel:
-        yield oms_client.ServiceClient.for_service(channel, "pricing", metadata=[("x-oms-subject", "ops-7"), ("x-oms-role", "operations")])
+        yield oms_client.ServiceClient.for_service(
+            channel, "pricing", metadata=[("x-oms-subject", "ops-7"), ("x-oms-role", "operations")]
+        )
 
 
 @pytest.fixture(scope="module")
