@@ -84,7 +84,9 @@ class Settings(ServiceSettings):
     sla_rush_shipping_minutes: float = Field(default=240.0, gt=0)
     sla_sweep_interval_seconds: float = Field(default=60.0, gt=0, description="How often red orders are looked for.")
     sla_sweep_batch_size: int = Field(default=500, ge=1)
-    health_interval_seconds: float = Field(default=300.0, gt=0, description="How often the health index is computed.")
+    health_interval_seconds: float = Field(
+        default=900.0, gt=0, description="How often the 7-day health index is computed (a scan of 7 days of history)."
+    )
 
     def sla_policy(self) -> SlaPolicy:
         def steps(prefix: str) -> dict[str, timedelta]:

@@ -167,8 +167,9 @@ async def _reviewed(
     change: ChannelChange,
     now: datetime,
 ) -> ChannelChange:
-    """``change`` with the order auto-reviewed when ingesting made it PAID (its decision kept in the batch)."""
-    if ctx.review is None or change.order.status is not OrderStatus.PAID:
+    """``change`` with the order auto-reviewed when ingesting made it PAID to be fulfilled here (its decision
+    kept in the batch). An order first seen after it shipped elsewhere holds no stock and is not reviewed."""
+    if ctx.review is None or change.order.status is not OrderStatus.PAID or change.stock is not StockIntent.HOLD:
         return change
     if before is not None and before.status is OrderStatus.PAID:
         return change

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from services.orders.domain.events import ShipmentEvent
 from services.orders.domain.review import ReviewDecision, ReviewOutcome
 from services.orders.domain.routing import StockView
 from services.orders.domain.shipments import Shipment, ShipmentLine, ShipmentStatus
@@ -158,15 +157,6 @@ class SlaRepository(Protocol):
     async def exceptions(
         self, created_after: datetime, created_before: datetime, due_before: datetime, allowed: timedelta
     ) -> ExceptionCounts: ...
-
-
-class FulfilmentUnitOfWork(Protocol):
-    rules: RuleRepository
-    reviews: ReviewDecisionRepository
-    shipments: ShipmentRepository
-    sla: SlaRepository
-
-    def publish_shipment(self, shipment_id: str, events: Sequence[ShipmentEvent]) -> None: ...
 
 
 class StockPort(Protocol):

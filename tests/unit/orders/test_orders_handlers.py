@@ -21,10 +21,13 @@ from services.orders.application.commands import (
     OrderFilter,
     TransitionOrder,
 )
+from services.orders.application.fulfilment_ports import RuleKind, RuleSetHead, StoredRuleSet
 from services.orders.application.ports import Cursor
+from services.orders.application.rule_sets import RuleBook
 from services.orders.domain import events as ev
 from services.orders.domain.errors import PaidAmountMismatch
 from services.orders.domain.model import Order, OrderDraft
+from services.orders.domain.review import DEFAULT_REVIEW_RULES_JSON, ReviewDecision, ReviewOutcome
 from services.orders.domain.values import Actor, Address, Channel, LineInput, OrderStatus
 from shared.kernel import codec
 from shared.kernel.errors import FieldViolation, InvalidArgument, InvalidTransition, NotFound
@@ -33,6 +36,14 @@ from shared.kernel.money import Money
 
 S = OrderStatus
 ACTOR = Actor("saga", "service")
+CLEAR = Address(
+    recipient="𠮷田",
+    phone="13800000000",
+    province="浙江省",
+    city="嘉兴市",
+    district="南湖区",
+    detail="中山路 1 号 2 幢",
+)
 START = datetime(2025, 11, 11, tzinfo=UTC)
 
 
@@ -45,6 +56,43 @@ class Store:
     published: list[tuple[str, ev.DomainEvent]] = field(default_factory=list)
     # Orders whose stock hold (a channel order's) was asked back.
     released: list[str] = field(default_factory=list)
+    # The active review rules (version, JSON), the recorded decisions and the orders taken out of shipments.
+    review_rules: tuple[int, str] | None = None
+    decisions: list[ReviewDecision] = field(default_factory=list)
+    detached: list[str] = field(default_factory=list)
+    rule_reads: int = 0
+
+
+class FakeRules:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def head(self, kind: RuleKind) -> RuleSetHead:
+        active = self.store.review_rules
+        return RuleSetHead(active[0] if active else 0, active[0] if active else None)
+
+    async def get(self, kind: RuleKind, version: int) -> StoredRuleSet | None:
+        self.store.rule_reads += 1
+        active = self.store.review_rules
+        if active is None or active[0] != version:
+            return None
+        return StoredRuleSet(kind, version, active[1], "", ACTOR, START, True)
+
+
+class FakeReviews:
+    def __init__(self) -> None:
+        self.recorded: list[ReviewDecision] = []
+
+    async def record(self, decisions: Sequence[ReviewDecision]) -> None:
+        self.recorded.extend(decisions)
+
+
+class FakeShipments:
+    def __init__(self) -> None:
+        self.detached: list[str] = []
+
+    async def detach_order(self, order_id: str, now: datetime) -> None:
+        self.detached.append(order_id)
 
 
 class FakeRepository:
@@ -99,6 +147,9 @@ class FakeUnitOfWork:
         self._keys = dict(self.store.keys)
         self._events: list[tuple[str, ev.DomainEvent]] = []
         self._released: list[str] = []
+        self.rules = FakeRules(self.store)
+        self.reviews = FakeReviews()
+        self.shipments = FakeShipments()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -109,6 +160,8 @@ class FakeUnitOfWork:
         self.store.keys = self._keys
         self.store.published.extend(self._events)
         self.store.released.extend(self._released)
+        self.store.decisions.extend(self.reviews.recorded)
+        self.store.detached.extend(self.shipments.detached)
 
     async def replay(self, command: Any, result_type: type) -> Any:
         operation, fingerprint = type(command).__name__, codec.fingerprint(command)
@@ -400,3 +453,60 @@ async def test_list_filters(uow, clock) -> None:
     assert await ids(OrderFilter(customer_id=tmall.customer_id)) == [tmall.order_id]
     assert await ids(OrderFilter(created_after=jd.created_at)) == [jd.order_id]
     assert await ids(OrderFilter(created_before=jd.created_at)) == [tmall.order_id]
+
+
+# --- auto-review of a payment, shipments of a cancelled order -------------------------------------------
+
+
+async def test_a_payment_is_reviewed_in_its_transaction_by_the_active_rules(store, uow, clock) -> None:
+    store.review_rules = (3, DEFAULT_REVIEW_RULES_JSON)
+    book = RuleBook()
+    small = (await create(uow, clock, channel_order_id="TM-small", shipping_address=CLEAR)).order
+    approved = await handlers.mark_order_paid(pay(small), uow, clock=clock, review=book)
+    assert approved.status is S.APPROVED and store.orders[small.order_id] == approved
+    assert [c.to_status for c in approved.history][-3:] == [S.PAID, S.UNDER_REVIEW, S.APPROVED]
+    (decision,) = store.decisions
+    assert (decision.order_id, decision.rule_set_version, decision.rule_id, decision.outcome) == (
+        small.order_id,
+        3,
+        "small-without-remark",
+        ReviewOutcome.APPROVE,
+    )
+    kinds = [type(e) for _, e in store.published]
+    assert kinds[-1] is ev.OrderReviewed and kinds.count(ev.OrderStatusChanged) == 3
+    # The test's default address has no city nor district: held for the address check.
+    fuzzy = (await create(uow, clock, channel_order_id="TM-fuzzy")).order
+    held = await handlers.mark_order_paid(pay(fuzzy), uow, clock=clock, review=book)
+    assert held.hold_reason.startswith("REVIEW_HOLD:manual_address_check:")
+    # A stored version never changes, so it is read and parsed once per process.
+    assert len(store.decisions) == 2 and store.rule_reads == 1
+
+
+async def test_without_active_rules_or_a_book_a_payment_stays_paid(store, uow, clock) -> None:
+    order = (await create(uow, clock)).order
+    assert (await handlers.mark_order_paid(pay(order), uow, clock=clock, review=RuleBook())).status is S.PAID
+    store.review_rules = (1, DEFAULT_REVIEW_RULES_JSON)
+    other = (await create(uow, clock, channel_order_id="TM-2")).order
+    assert (await handlers.mark_order_paid(pay(other), uow, clock=clock)).status is S.PAID
+    assert store.decisions == []
+
+
+async def test_a_refused_review_writes_no_decision(store, uow, clock) -> None:
+    store.review_rules = (1, DEFAULT_REVIEW_RULES_JSON)
+    order = (await create(uow, clock)).order
+    with pytest.raises(PaidAmountMismatch):
+        await handlers.mark_order_paid(pay(order, amount=1), uow, clock=clock, review=RuleBook())
+    assert store.decisions == [] and store.orders[order.order_id] == order
+
+
+async def test_cancelling_an_allocated_order_takes_it_out_of_its_shipments(store, uow, clock) -> None:
+    order = (await create(uow, clock)).order
+    await handlers.mark_order_paid(pay(order), uow, clock=clock)
+    unallocated = (await create(uow, clock, channel_order_id="TM-2")).order
+    for target in (S.UNDER_REVIEW, S.APPROVED, S.ALLOCATED):
+        await handlers.transition_order(
+            TransitionOrder(new_id(), order.order_id, target, "", "", ACTOR), uow, clock=clock
+        )
+    for cancelled in (order, unallocated):
+        await handlers.cancel_order(CancelOrder(new_id(), cancelled.order_id, "buyer", ACTOR), uow, clock=clock)
+    assert store.detached == [order.order_id]
