@@ -123,12 +123,13 @@ class SqlRuleRepository:
         row = found.mappings().first()
         return None if row is None else self._stored(row, row["active_version"])
 
-    async def head(self, kind: RuleKind) -> RuleSetHead:
-        found = await self._session.execute(
-            select(rule_set_heads.c.latest_version, rule_set_heads.c.active_version).where(
-                rule_set_heads.c.kind == kind.value
-            )
+    async def head(self, kind: RuleKind, *, lock: bool = False) -> RuleSetHead:
+        statement = select(rule_set_heads.c.latest_version, rule_set_heads.c.active_version).where(
+            rule_set_heads.c.kind == kind.value
         )
+        if lock:
+            statement = statement.with_for_update()
+        found = await self._session.execute(statement)
         row = found.first()
         return RuleSetHead(0, None) if row is None else RuleSetHead(row[0], row[1])
 

@@ -37,6 +37,7 @@ from services.orders.application.stock_sync import StockRefused
 from services.orders.domain import events as ev
 from services.orders.domain.errors import OrderNotFound
 from services.orders.domain.errors_fulfilment import (
+    InventoryRefused,
     InventoryUnavailable,
     OrderNotShippable,
     ShipmentNotFound,
@@ -113,8 +114,7 @@ async def _stock_view(ctx: FulfilmentContext, order: Order) -> StockView:
     except InventoryDown as down:
         raise InventoryUnavailable(str(down)) from down
     except StockRefused as refused:
-        # Inventory refusing to describe its stock (e.g. a SKU it rejects as malformed) is not transient.
-        raise InventoryUnavailable(str(refused)) from refused
+        raise InventoryRefused(order.order_id, refused.reason, refused.detail) from refused
 
 
 async def allocate_order(cmd: AllocateOrder, uow: FulfilmentUnitOfWork, ctx: FulfilmentContext) -> AllocationResult:

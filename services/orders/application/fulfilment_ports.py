@@ -51,7 +51,9 @@ class RuleRepository(Protocol):
 
     async def get(self, kind: RuleKind, version: int) -> StoredRuleSet | None: ...
 
-    async def head(self, kind: RuleKind) -> RuleSetHead: ...
+    async def head(self, kind: RuleKind, *, lock: bool = False) -> RuleSetHead:
+        """The newest and the active version; ``lock`` holds the head row until the transaction ends."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -136,6 +136,8 @@ async def activate_rules(cmd: ActivateRules, uow: RulesUnitOfWork, *, clock: Clo
     async with uow:
         if (previous := await uow.replay(cmd, StoredRuleSet)) is not None:
             return previous
+        # The head row's lock orders concurrent activations: "already active" is judged on the latest one.
+        await uow.rules.head(cmd.kind, lock=True)
         current = await uow.rules.get(cmd.kind, version)
         if current is None:
             raise RuleSetNotFound(cmd.kind.value, version)

@@ -79,6 +79,19 @@ class StockNotConfirmed(FailedPrecondition):
         )
 
 
+class InventoryRefused(FailedPrecondition):
+    """Inventory would not describe the stock of the order (e.g. it rejects one of its SKUs): asking again
+    will not change that."""
+
+    reason = "INVENTORY_REFUSED"
+
+    def __init__(self, order_id: str, inventory_reason: str, detail: str) -> None:
+        super().__init__(
+            f"inventory refused the stock query of order {order_id}: {inventory_reason} {detail}".strip(),
+            metadata={"order_id": order_id, "reason": inventory_reason},
+        )
+
+
 class InventoryUnavailable(Unavailable):
     reason = "INVENTORY_UNAVAILABLE"
 

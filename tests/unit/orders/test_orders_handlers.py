@@ -67,7 +67,7 @@ class FakeRules:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def head(self, kind: RuleKind) -> RuleSetHead:
+    async def head(self, kind: RuleKind, *, lock: bool = False) -> RuleSetHead:
         active = self.store.review_rules
         return RuleSetHead(active[0] if active else 0, active[0] if active else None)
 

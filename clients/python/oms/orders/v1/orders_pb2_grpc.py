@@ -236,6 +236,9 @@ class OrdersServiceServicer:
 
     def MarkOrderPaid(self, request, context):
         """Records the payment of an order: PENDING_PAYMENT -> PAID. Emits OrderPaid and OrderStatusChanged.
+        In the same transaction the order is auto-reviewed by the active review rules (see SetReviewRules;
+        the service's OMS_AUTO_REVIEW setting, on by default, turns this off): the order returned is then
+        APPROVED, ON_HOLD or EXCEPTION, with OrderReviewed and its OrderStatusChanged events.
         Errors: INVALID_ARGUMENT with the field (order_id, payment_id, paid_amount);
         INVALID_ARGUMENT (CURRENCY_MISMATCH) when paid_amount is not in the order's currency;
         NOT_FOUND (ORDER_NOT_FOUND); FAILED_PRECONDITION (INVALID_TRANSITION) when the order is not
@@ -281,8 +284,9 @@ class OrdersServiceServicer:
         order id): a record seen before is UNCHANGED; a later snapshot of an order (by the platform's
         modified time, or version where the platform has one) is applied in order - paid, shipping address
         changed, cancelled by the buyer - and an older one never moves an order back. Marketplace orders
-        arrive paid: a new paid order is created PAID and its stock is reserved through
-        inventory.v1 Reserve right after the commit (an order the stock cannot cover goes to EXCEPTION with
+        arrive paid: a new paid order is created PAID (and auto-reviewed like a MarkOrderPaid) and its stock
+        is reserved through inventory.v1 Reserve right after the commit (an order the stock cannot cover goes
+        to EXCEPTION with
         reason OUT_OF_STOCK). A record that cannot be mapped is not refused: it is kept with its raw
         payload and reason in the failed-ingest queue (outcome FAILED; ChannelIngestFailed is published)
         and retried, while the other records are ingested. Counts toward the surge guard: more new
@@ -490,7 +494,8 @@ class OrdersServiceServicer:
         of this one, unless one of the orders holds a presale SKU or is held. Publishes OrderAllocated.
         Errors: INVALID_ARGUMENT (field order_id; IDEMPOTENCY_KEY_REUSED); NOT_FOUND (ORDER_NOT_FOUND);
         FAILED_PRECONDITION (INVALID_TRANSITION when the order is not APPROVED; NO_WAREHOUSE_CAN_FILL,
-        metadata line_no, sku, quantity); UNAVAILABLE (INVENTORY_UNAVAILABLE: retry with the same request_id).
+        metadata line_no, sku, quantity; INVENTORY_REFUSED, metadata reason: inventory would not answer for
+        the order's SKUs); UNAVAILABLE (INVENTORY_UNAVAILABLE: retry with the same request_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
