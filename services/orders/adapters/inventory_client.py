@@ -73,6 +73,18 @@ class GrpcInventory:
         except oms_client.OmsRpcError as error:
             raise _translated(error) from error
 
+    async def lapsed_hold(self, order_id: str) -> str:
+        try:
+            found = await self._client.ListReservations(inventory_pb2.ListReservationsRequest(order_id=order_id))
+        except oms_client.OmsRpcError as error:
+            raise _translated(error) from error
+        if not found.reservations:
+            return "no reservation"
+        if any(r.status in _LIVE for r in found.reservations):
+            return ""
+        names = sorted({inventory_pb2.ReservationStatus.Name(r.status) for r in found.reservations})
+        return ", ".join(name.removeprefix("RESERVATION_STATUS_") for name in names)
+
     async def stock_view(self, order_id: str, skus: Sequence[str]) -> StockView:
         """Three reads: the warehouses (codes, which take work), free stock per warehouse of ``skus``, and
         the order's own live reservation."""

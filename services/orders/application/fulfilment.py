@@ -221,11 +221,21 @@ async def claim_shipment(cmd: ClaimShipment, uow: FulfilmentUnitOfWork, ctx: Ful
     return result
 
 
-async def _confirm_stock(ctx: FulfilmentContext, order_id: str) -> None:
+async def _confirm_stock(ctx: FulfilmentContext, order_ids: Sequence[str]) -> None:
+    """Confirm the stock of every order, having first checked that each still holds it: a parcel of several
+    orders must not leave some of them confirmed in inventory when another one's hold has lapsed (inventory's
+    Confirm cannot be undone)."""
+    port = _stock(ctx)
+    current = ""
     try:
-        await _stock(ctx).confirm(order_id)
+        for current in order_ids:
+            lapsed = await port.lapsed_hold(current)
+            if lapsed:
+                raise StockNotConfirmed(current, "RESERVATION_NOT_LIVE", lapsed)
+        for current in order_ids:
+            await port.confirm(current)
     except StockRefused as refused:
-        raise StockNotConfirmed(order_id, refused.reason, refused.detail) from refused
+        raise StockNotConfirmed(current, refused.reason, refused.detail) from refused
     except InventoryDown as down:
         raise InventoryUnavailable(str(down)) from down
 
@@ -255,8 +265,7 @@ async def confirm_shipment(cmd: ConfirmShipment, uow: FulfilmentUnitOfWork, ctx:
                     if s.shipment_id != shipment.shipment_id and order.order_id in s.order_ids
                 )
             ]
-            for order in completing:
-                await _confirm_stock(ctx, order.order_id)
+            await _confirm_stock(ctx, [order.order_id for order in completing])
             done = {order.order_id for order in completing}
             orders = [
                 await _ship(uow, order, shipped, cmd.actor, now) if order.order_id in done else order

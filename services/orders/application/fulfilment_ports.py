@@ -166,6 +166,10 @@ class StockPort(Protocol):
         """Warehouses taking work, free stock of ``skus`` per warehouse, and what the order itself holds."""
         ...
 
+    async def lapsed_hold(self, order_id: str) -> str:
+        """Why the order's stock is no longer held (e.g. "no reservation", "RELEASED"); empty while it is."""
+        ...
+
     async def confirm(self, order_id: str) -> None:
         """Turn the order's reservation into shipped stock (raises StockRefused or InventoryUnavailable)."""
         ...

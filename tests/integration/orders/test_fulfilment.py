@@ -718,6 +718,27 @@ async def test_a_held_order_blocks_its_shipment_and_stock_must_be_confirmable(
     assert (await get(orders, order.order_id)).status == ST.ORDER_STATUS_PICKING
 
 
+async def test_a_parcel_with_a_lapsed_hold_confirms_no_stock_at_all(
+    orders: Any, inventory: tuple[str, Any], packers: tuple[Any, Any]
+) -> None:
+    _, stock_keeper = inventory
+    item = sku("SKU-TEA")
+    await stock(stock_keeper, "JX", item, 5)
+    buyer = new_id()
+    kept, lapsed = [await approved(orders, stock_keeper, (item, 1, 1_000), customer_id=buyer) for _ in range(2)]
+    await allocate(orders, kept)
+    (parcel,) = (await allocate(orders, lapsed)).shipments
+    jx, _ = packers
+    await claim(jx, parcel.shipment_id)
+    await stock_keeper.Release(inventory_pb2.ReleaseRequest(request_id=new_id(), order_id=lapsed.order_id))
+
+    refusal = await refused(confirm(jx, parcel.shipment_id, "SF5000000005"))
+
+    assert (refusal.reason, refusal.metadata["order_id"]) == ("STOCK_NOT_CONFIRMED", lapsed.order_id)
+    assert (await reservation(stock_keeper, kept.order_id)).status == inventory_pb2.RESERVATION_STATUS_HELD
+    assert {(await get(orders, o.order_id)).status for o in (kept, lapsed)} == {ST.ORDER_STATUS_PICKING}
+
+
 # --- SLA clocks ---------------------------------------------------------------------------------------------
 
 
