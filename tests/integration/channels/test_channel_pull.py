@@ -50,6 +50,7 @@ async def channel(database_url: str, redis_url: str, stream_prefix: str) -> Asyn
         channel_backoff_cap_seconds=0.1,
         channel_page_attempts=8,
         surge_floor_orders=1_000_000,
+        auto_review=False,  # these tests follow ingest; review has its own
     )
     async with running_service(settings, build) as channel:
         yield channel

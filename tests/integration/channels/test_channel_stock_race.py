@@ -58,6 +58,7 @@ async def orders(
         stream_prefix=stream_prefix,
         stock_sync_interval_seconds=0.05,
         surge_floor_orders=1_000_000,
+        auto_review=False,  # the race is about stock; review has its own tests
     )
     with pytest.MonkeyPatch.context() as patch:
         # The orders service finds inventory the way it does in production: settings.peer_address("inventory").

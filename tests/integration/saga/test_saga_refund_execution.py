@@ -65,7 +65,7 @@ async def suite(service_database, redis_url: str, stream_prefix: str) -> AsyncIt
             ("inventory", inventory_service, {}),
             ("payments", payments_service, {"payments_sandbox_latency_ms": 0, "payments_sandbox_callbacks": False}),
             # The stock loop reconciles channel orders with inventory; none are ingested here.
-            ("orders", orders_service, {"stock_sync_interval_seconds": 3600.0}),
+            ("orders", orders_service, {"stock_sync_interval_seconds": 3600.0, "auto_review": False}),
             ("refunds", refunds_service, {}),
         ]:
             settings = module.Settings(service_name=name, database_url=await service_database(name), **common, **extra)
