@@ -400,6 +400,11 @@ def markdown(record: Mapping[str, Any]) -> str:
                 f" {r['p50_ms']:g} | {r['p99_ms']:g} |"
                 for r in s["steps"]
             ]
+    if record.get("profile"):
+        lines += ["", "CPU time of the profiled services in the measured window, by package (cProfile, CPU clock):", ""]
+        for service, profile in record["profile"].items():
+            shares = ", ".join(f"{n} {v:.0%}" for n, v in profile["by_package"].items() if v >= 0.02)
+            lines.append(f"- {service} ({profile['cpu_seconds']:g} CPU s): {shares}")
     lines.append("")
     return "\n".join(lines)
 

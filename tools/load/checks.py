@@ -18,6 +18,8 @@ TERMINAL_SAGA_STATES = frozenset({"SUCCEEDED", "FAILED", "COMPENSATION_FAILED", 
 STOCK_OUT_REASONS = frozenset({"INSUFFICIENT_STOCK", "SKU_PAUSED"})
 # Reservation states that hold stock (counted in the stock rows' reserved); CONFIRMED ones have shipped it.
 HOLDING = frozenset({"HELD", "COMMITTED"})
+# A placed order is PAID or has moved on since (review, fulfilment, a hold); these states mean it is not.
+UNPAID_STATES = frozenset({"UNSPECIFIED", "PENDING_PAYMENT", "CANCELLED"})
 # A payment whose authorization the provider has not answered yet: the payments service settles it (asks the
 # provider, then voids it for an order that failed) once its repair grace has passed, so it is not yet a fault.
 PENDING_PAYMENT_STATE = "AUTHORIZING"
@@ -224,8 +226,11 @@ def check_orders(facts: Facts, ledger: Ledger) -> CheckResult:
         if order is None:
             found.add("lost", f"request {request_id} was answered with order {order_id}, which GetOrder does not find")
             continue
-        wanted = "CANCELLED" if order_id in ledger.cancelled else "PAID"
-        if order_id not in ledger.ambiguous and order.status != wanted:
+        if order_id in ledger.cancelled:
+            wrong, wanted = order.status != "CANCELLED", "CANCELLED"
+        else:
+            wrong, wanted = order.status in UNPAID_STATES, "PAID or later"
+        if order_id not in ledger.ambiguous and wrong:
             found.add("in the wrong state", f"order {order_id} is {order.status}, expected {wanted}")
         if order.total_minor != ledger.acked_totals.get(order_id, order.total_minor):
             found.add(

@@ -230,6 +230,24 @@ def test_an_order_left_unpaid_but_acknowledged_is_in_the_wrong_state():
     assert failed(facts) == {"orders"}
 
 
+def test_a_paid_order_that_moved_on_to_review_or_a_hold_is_still_placed():
+    facts = consistent_run()
+    facts.fetched = {
+        **facts.fetched,
+        "o0": replace(facts.fetched["o0"], status="ON_HOLD"),
+        "o1": replace(facts.fetched["o1"], status="UNDER_REVIEW"),
+    }
+
+    assert failed(facts) == set()
+
+
+def test_a_cancelled_order_found_paid_is_in_the_wrong_state():
+    facts = consistent_run()
+    facts.fetched = {**facts.fetched, "o6": replace(facts.fetched["o6"], status="PAID")}
+
+    assert failed(facts) == {"orders"}
+
+
 def test_more_reserved_and_shipped_than_received_is_oversold():
     facts = consistent_run()
     facts.final = {**facts.final, "HOT": SkuSnapshot("HOT", 2, 2, 0, 0, shipped=1)}
