@@ -435,6 +435,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             database_prefix=prefix,
             stream_prefix=prefix.rstrip("_"),
             services=specs,
+            extra_env=dict(item.split("=", 1) for item in args.service_env),
             owner_command="benchmarks.suite",
             stop_timeout=60.0,
         )
@@ -445,6 +446,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         admin_url = stack.database_url
         secret = stack.auth_secret
         described = f"own stack ({', '.join(addresses)}), services as shipped"
+        if args.service_env:
+            described += f" but for {', '.join(args.service_env)}"
         if args.profile:
             described += f", under cProfile: {', '.join(args.profile)}"
     record: dict[str, Any] = {
@@ -499,8 +502,17 @@ def main() -> None:
         default=[],
         help="Run this service under cProfile while each scenario drives (repeatable; slows it; run one scenario).",
     )
+    parser.add_argument(
+        "--service-env",
+        action="append",
+        default=[],
+        metavar="OMS_NAME=VALUE",
+        help="A setting of every service of the stack it starts (repeatable), e.g. OMS_TRACE_SAMPLE_RATIO=0.01.",
+    )
     parser.add_argument("--no-record", action="store_true", help="Do not write benchmarks/results/.")
     args = parser.parse_args()
+    if any("=" not in item or not item.startswith("OMS_") for item in args.service_env):
+        parser.error("--service-env takes OMS_NAME=VALUE")
     # The embedded PostgreSQL runs as "nobody" under root, so the stack's directory must be enterable by others.
     args.work_dir = Path(tempfile.mkdtemp(prefix="oms-bench-"))
     args.work_dir.chmod(0o755)
