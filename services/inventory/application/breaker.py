@@ -7,6 +7,7 @@ from services.inventory.application.ports import BreakerState, Dependencies, Inv
 from services.inventory.domain import values
 from services.inventory.domain.errors import SkuNotFound
 from services.inventory.domain.events import SkuPaused, SkuResumed
+from shared import metrics
 
 
 async def record_shortage(sku: str, uow: InventoryUnitOfWork, deps: Dependencies) -> None:
@@ -35,6 +36,8 @@ async def record_shortage(sku: str, uow: InventoryUnitOfWork, deps: Dependencies
         if deps.gate.enabled:
             available = await uow.stock.total_available(sku)
         await uow.commit()
+    if tripped:
+        metrics.record_breaker_trip()
     markers = {Marker.PAUSED} if tripped or already_paused else set()
     if available == 0:
         markers.add(Marker.SOLD_OUT)

@@ -8,6 +8,7 @@ from services.inventory.application.commands import Availability, ListReservatio
 from services.inventory.application.ports import InventoryUnitOfWork
 from services.inventory.domain import values
 from services.inventory.domain.model import Movement, Reservation, SkuAvailability, Warehouse
+from shared import metrics
 from shared.kernel.errors import InvalidArgument
 
 MAX_AVAILABILITY_SKUS = 500
@@ -24,7 +25,7 @@ async def get_availability(skus: Sequence[str], uow: InventoryUnitOfWork) -> Ava
         levels = await uow.stock.levels(wanted)
         paused = await uow.controls.paused(wanted)
         pressure = await uow.controls.pressure_flags(wanted)
-    return Availability(
+    availability = Availability(
         tuple(
             SkuAvailability(
                 sku,
@@ -35,6 +36,9 @@ async def get_availability(skus: Sequence[str], uow: InventoryUnitOfWork) -> Ava
             for sku in wanted
         )
     )
+    for item in availability.items:
+        metrics.HOT_STOCK.observe(item.sku, item.available)
+    return availability
 
 
 async def list_reservations(query: ListReservations, uow: InventoryUnitOfWork) -> Sequence[Reservation]:

@@ -23,6 +23,7 @@ from services.inventory.domain.allocation import AllocationRequest, allocate
 from services.inventory.domain.errors import (
     Contention,
     InsufficientStock,
+    PausedSku,
     ReservationMismatch,
     ReservationNotFound,
 )
@@ -41,6 +42,7 @@ from services.inventory.domain.model import (
     merge_lines,
     reservation_deltas,
 )
+from shared import metrics
 from shared.kernel import codec
 from shared.kernel.errors import InvalidArgument
 from shared.kernel.ids import new_id
@@ -90,13 +92,17 @@ def _validated(cmd: ReserveStock, deps: Dependencies) -> _Reservation:
 async def reserve_stock(cmd: ReserveStock, uow: InventoryUnitOfWork, deps: Dependencies) -> ReserveResult:
     """Hold every line of an order, all or nothing; the database decides under row locks in SKU order."""
     request = _validated(cmd, deps)
-    if deps.gate.enabled:
-        await _admit(request, uow, deps)
     try:
-        return await _reserve(cmd, request, uow, deps)
-    except InsufficientStock as shortage:
-        # The reservation rolled back; the failure is counted in its own short transaction.
-        await record_shortage(shortage.sku, uow, deps)
+        if deps.gate.enabled:
+            await _admit(request, uow, deps)
+        try:
+            return await _reserve(cmd, request, uow, deps)
+        except InsufficientStock as shortage:
+            # The reservation rolled back; the failure is counted in its own short transaction.
+            await record_shortage(shortage.sku, uow, deps)
+            raise
+    except (InsufficientStock, PausedSku) as refused:
+        metrics.record_reservation_failure(refused.reason)
         raise
 
 
