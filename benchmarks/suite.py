@@ -347,7 +347,7 @@ def profile_summary(state_dir: Path, top: int = 25) -> dict[str, dict[str, Any]]
 def markdown(record: Mapping[str, Any]) -> str:
     env = record["environment"]
     lines = [
-        f"## {record['started_at']} (commit {env['git_commit'][:12]})",
+        f"### {record['started_at']} (commit {env['git_commit'][:12]})",
         "",
         f"- command: `{record['command']}`",
         f"- machine: {env['cores']} cores, {env['memory_gb']} GB, Python {env['python']}, {env['platform']};"
@@ -532,7 +532,7 @@ def main() -> None:
         (RESULTS / f"{stamp}.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", "utf-8")
         results_md = RESULTS / "RESULTS.md"
         if not results_md.exists():
-            results_md.write_text("# Benchmark results\n\nEach run appends a section below (newest last).\n\n")
+            results_md.write_text("# Benchmark results\n\n## Runs\n\n")
         with results_md.open("a", encoding="utf-8") as handle:
             handle.write(text + "\n")
 
