@@ -9,6 +9,7 @@ import grpc
 import oms_client
 import pytest
 from oms.inventory.v1 import events_pb2, inventory_pb2
+from prometheus_client import REGISTRY
 
 from services.inventory.application.breaker import resume_sku
 from services.inventory.application.commands import ReceiveStock, ReserveStock, ResumeSku, UpsertWarehouse
@@ -49,11 +50,23 @@ async def refusal(inventory: Inventory, item: str, quantity: int = 1) -> oms_cli
     return refused.value
 
 
+def refusals_counted() -> float:
+    return REGISTRY.get_sample_value("oms_reservation_failures_total", {"reason": "INSUFFICIENT_STOCK"}) or 0.0
+
+
+def trips_counted() -> float:
+    return REGISTRY.get_sample_value("oms_sku_breaker_trips_total") or 0.0
+
+
 async def test_breaker_pauses_after_three_failures_and_resume_clears_it(inventory: Inventory):
     warehouse, item = await sold_out(inventory, "BREAK")
+    refused_before, trips_before = refusals_counted(), trips_counted()
 
     first, second, third = [await refusal(inventory, item) for _ in range(3)]
     fourth = await refusal(inventory, item)
+
+    # What the dashboards show: every refusal by reason, the trip, and the hot SKU's stock.
+    assert (refusals_counted() - refused_before, trips_counted() - trips_before) == (4, 1)
 
     assert [e.reason for e in (first, second, third)] == ["INSUFFICIENT_STOCK"] * 3
     assert first.metadata == {"sku": item, "requested": "1", "available": "0", "available_in_one_warehouse": "0"}
@@ -67,6 +80,7 @@ async def test_breaker_pauses_after_three_failures_and_resume_clears_it(inventor
         "paused": "true",
     }
     assert (await inventory.availability(item)).paused
+    assert REGISTRY.get_sample_value("oms_stock_available", {"sku": item}) == 0
     assert await markers(inventory, item) == {"PAUSED", "SOLD_OUT"}
     (alert,) = await eventually(lambda: inventory.published(events_pb2.SkuPaused, sku=item))
     assert (alert.failures, alert.window_seconds) == (3, 300)
