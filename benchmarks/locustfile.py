@@ -29,15 +29,18 @@ from typing import Any
 import grpc
 import grpc.experimental.gevent as grpc_gevent
 from locust import User, between, constant_throughput, events, task  # type: ignore[import-not-found]
+from oms.common.v1 import common_pb2
 from oms.inventory.v1 import inventory_pb2, inventory_pb2_grpc
+from oms.orders.v1 import orders_pb2, orders_pb2_grpc
 from oms.pricing.v1 import pricing_pb2, pricing_pb2_grpc
+from oms.refunds.v1 import refunds_pb2, refunds_pb2_grpc
 from oms.saga.v1 import saga_pb2, saga_pb2_grpc
 
 from shared.embedded import default_state_dir
 from shared.kernel.ids import new_id
 from tools.load.catalogue import Catalogue, run_skus
 from tools.load.config import DEFAULT_MIX, parse_mix
-from tools.load.scenarios import CANCEL_REASON, place_request
+from tools.load.scenarios import CANCEL_REASON, REFUND_DESCRIPTION, place_request
 from tools.load.target import Credentials, addresses_from_state, secret_of_stack
 from tools.oms.demo import CATALOGUE, LIMITED_SKU, money
 
@@ -49,7 +52,8 @@ RUN_ID = os.environ.get("OMS_LOAD_RUN_ID") or secrets.token_hex(4)
 STOCK = 1_000_000
 
 _catalogue: Catalogue | None = None
-_placed: list[str] = []  # orders a later cancellation may take (gevent: one thread, no lock needed for append)
+# Orders a later cancellation or refund may take, as (order id, payment id); gevent runs one thread.
+_placed: list[tuple[str, str]] = []
 _numbers = iter(range(10**9))
 _numbers_lock = threading.Lock()
 
@@ -59,6 +63,9 @@ STATE_DIR = Path(os.environ.get("OMS_STATE_DIR") or default_state_dir())
 CREDENTIALS = Credentials(os.environ.get("OMS_AUTH_SECRET") or secret_of_stack(STATE_DIR))
 OPERATOR = CREDENTIALS.metadata("operations")
 SERVICE = CREDENTIALS.metadata("service")
+REQUESTER = CREDENTIALS.metadata("customer_service")
+APPROVER = CREDENTIALS.metadata("cs_supervisor")
+REFUND_MINOR = int(os.environ.get("OMS_LOAD_REFUND_MINOR", "1000"))
 
 
 def addresses() -> dict[str, str]:
@@ -150,9 +157,20 @@ class OrderingUser(User):
 
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
-        saga_address = self.host or addresses()["saga"]
-        channel = grpc.intercept_channel(grpc.insecure_channel(saga_address), LocustInterceptor(environment))
+        found = addresses()
+        interceptor = LocustInterceptor(environment)
+        channel = grpc.intercept_channel(grpc.insecure_channel(self.host or found["saga"]), interceptor)
         self.saga = saga_pb2_grpc.SagaServiceStub(channel)
+        self.orders = orders_pb2_grpc.OrdersServiceStub(
+            grpc.intercept_channel(grpc.insecure_channel(found["orders"]), interceptor)
+        )
+        self.refunds = (
+            refunds_pb2_grpc.RefundsServiceStub(
+                grpc.intercept_channel(grpc.insecure_channel(found["refunds"]), interceptor)
+            )
+            if "refunds" in found
+            else None
+        )
         self.rng = random.Random()
 
     def _place(self, *, token: str = "tok_ok", hot: bool = False, copies: int = 1) -> None:
@@ -163,8 +181,8 @@ class OrderingUser(User):
                 reply = self.saga.PlaceOrder(request, timeout=30, metadata=SERVICE)
             except grpc.RpcError:
                 continue  # reported by the interceptor
-            if not hot and reply.order_id not in _placed:
-                _placed.append(reply.order_id)
+            if not hot and all(order_id != reply.order_id for order_id, _ in _placed):
+                _placed.append((reply.order_id, reply.payment_id))
 
     @task(round(MIX.weight("place")))
     def place(self) -> None:
@@ -187,10 +205,46 @@ class OrderingUser(User):
         if not _placed:
             self._place()
             return
-        order_id = _placed.pop(self.rng.randrange(len(_placed)))
+        order_id, _ = _placed.pop(self.rng.randrange(len(_placed)))
         with contextlib.suppress(grpc.RpcError):  # reported by the interceptor
             self.saga.CancelOrder(
                 saga_pb2.CancelOrderRequest(request_id=new_id(), order_id=order_id, reason=CANCEL_REASON),
                 timeout=30,
                 metadata=SERVICE,
+            )
+
+    @task(round(MIX.weight("refund")))
+    def refund(self) -> None:
+        """A partial refund requested by customer service and approved by a supervisor; the refund saga pays
+        it in the background (Locust times the two calls, not the payment)."""
+        if not _placed or self.refunds is None:
+            self._place()
+            return
+        order_id, payment_id = _placed.pop(self.rng.randrange(len(_placed)))
+        with contextlib.suppress(grpc.RpcError):  # reported by the interceptor
+            order = self.orders.GetOrder(orders_pb2.GetOrderRequest(order_id=order_id), timeout=30, metadata=SERVICE)
+            currency = order.order.total.currency
+            refund = self.refunds.RequestRefund(
+                refunds_pb2.RequestRefundRequest(
+                    request_id=new_id(),
+                    order_id=order_id,
+                    payment_id=payment_id,
+                    kind=refunds_pb2.REFUND_KIND_PARTIAL,
+                    reason=refunds_pb2.REFUND_REASON_PRICE_ADJUSTMENT,
+                    order_type=refunds_pb2.ORDER_TYPE_REGULAR,
+                    captured=order.order.total,
+                    already_refunded=common_pb2.Money(amount_minor=0, currency=currency),
+                    amount=common_pb2.Money(
+                        amount_minor=max(1, min(REFUND_MINOR, order.order.total.amount_minor // 2)), currency=currency
+                    ),
+                    shipping_fee=order.order.shipping_fee,
+                    description=REFUND_DESCRIPTION,
+                ),
+                timeout=30,
+                metadata=REQUESTER,
+            ).refund
+            self.refunds.ApproveRefund(
+                refunds_pb2.ApproveRefundRequest(request_id=new_id(), refund_id=refund.refund_id),
+                timeout=30,
+                metadata=APPROVER,
             )

@@ -71,13 +71,16 @@ async def verified(driven_run: Driven) -> LoadResult:
 
 
 async def test_a_short_clean_run_with_every_scenario_passes_every_check(suite: Suite):
-    run = await driven(suite, mix=parse_mix("place=45,cancel=15,retry=15,decline=10,flash=15"), flash_units=4)
+    run = await driven(suite, mix=parse_mix("place=40,cancel=12,refund=12,retry=12,decline=10,flash=14"), flash_units=4)
 
     result = await verified(run)
 
     assert verdicts(result) == dict.fromkeys(verdicts(result), "PASS"), [c.to_json() for c in result.checks]
     scenarios = {a.scenario for a in result.traffic.attempts}
     assert {"place", "retry", "decline", "flash"} <= scenarios
+    refunds = next(c for c in result.checks if c.name == "refunds")
+    refunded = [a for a in result.traffic.attempts if a.scenario == "refund" and a.outcome == "ok"]
+    assert refunds.figures["refunds_completed"] == len(refunded)
     figures = result.figures()
     assert figures["orders_placed"] > 0
     assert figures["refusals"].get("refused:PAYMENT_DECLINED", 0) > 0
@@ -85,6 +88,20 @@ async def test_a_short_clean_run_with_every_scenario_passes_every_check(suite: S
     hot = await availability(suite, result.catalogue.hot)
     sold = sum(1 for a in result.traffic.attempts if a.scenario == "flash" and a.outcome == "ok")
     assert hot.reserved == sold
+
+
+async def test_partial_refunds_are_paid_once_and_the_money_still_adds_up(suite: Suite):
+    run = await driven(suite, mix=parse_mix("place=1,refund=1"), refund_minor=700)
+
+    result = await verified(run)
+
+    assert verdicts(result) == dict.fromkeys(verdicts(result), "PASS"), [c.to_json() for c in result.checks]
+    refunded = [a for a in result.traffic.attempts if a.scenario == "refund" and a.outcome == "ok"]
+    assert refunded, [(a.outcome, a.reason) for a in result.traffic.attempts if a.scenario == "refund"]
+    assert all(a.refund_minor == 700 for a in refunded)
+    refunds = next(c for c in result.checks if c.name == "refunds")
+    assert refunds.figures["refunds_completed"] == len(refunded)
+    assert refunds.figures["refunded_minor"] == 700 * len(refunded)
 
 
 async def test_a_short_run_through_the_gateway_passes_every_check(suite: Suite):
@@ -235,7 +252,7 @@ async def test_the_command_refuses_a_bad_option_with_its_field(suite: Suite):
         "--state-dir",
         str(suite.stack.state_dir),
         "--mix",
-        "refund=1",
+        "place=1,teleport=1",
         cwd=PROJECT_ROOT,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -243,4 +260,4 @@ async def test_the_command_refuses_a_bad_option_with_its_field(suite: Suite):
     stdout, _ = await asyncio.wait_for(process.communicate(), timeout=60)
 
     assert process.returncode == 2
-    assert "mix[0]" in stdout.decode() and "refund" in stdout.decode()
+    assert "mix[1]" in stdout.decode() and "teleport" in stdout.decode()

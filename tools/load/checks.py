@@ -75,6 +75,19 @@ class PaymentFact:
 
 
 @dataclass(frozen=True)
+class RefundFact:
+    """A refund of one of the run's orders as the refunds service holds it."""
+
+    refund_id: str
+    order_id: str
+    status: str
+    total_minor: int
+
+
+REFUND_END_STATES = frozenset({"COMPLETED", "FAILED", "REJECTED"})
+
+
+@dataclass(frozen=True)
 class SagaFact:
     """What GetSaga says of a request whose answer the run did not hear (``NOT_FOUND``: no saga began)."""
 
@@ -102,6 +115,14 @@ class Facts:
     payments: Mapping[str, Sequence[PaymentFact]]
     now: datetime
     problems: Sequence[str] = ()
+    refunds: Mapping[str, Sequence[RefundFact]] = field(default_factory=dict)
+
+    def refunded(self, order_id: str) -> int:
+        """What the completed refunds of an order paid back."""
+        return sum(r.total_minor for r in self.refunds.get(order_id, ()) if r.status == "COMPLETED")
+
+    def refund_open(self, order_id: str) -> bool:
+        return any(r.status not in REFUND_END_STATES for r in self.refunds.get(order_id, ()))
 
 
 @dataclass
@@ -371,19 +392,21 @@ def check_money(facts: Facts, ledger: Ledger, orders: Mapping[str, OrderFact]) -
     paid_total = captured_total = pending = 0
     for order_id in sorted(ledger.live):
         order = orders.get(order_id)
-        if order is None:
-            continue
+        if order is None or facts.refund_open(order_id):
+            continue  # a refund still executing: its money is in motion (the settled check reports it)
         payments = facts.payments.get(order_id, ())
         captured = sum(p.captured for p in payments)
         refunded = sum(p.refunded for p in payments)
-        paid_total += order.total_minor
+        owed = order.total_minor - facts.refunded(order_id)
+        paid_total += owed
         captured_total += captured - refunded
         if not payments:
             found.add("paid without a payment", f"order {order_id}")
-        elif captured - refunded != order.total_minor:
+        elif captured - refunded != owed:
             found.add(
                 "captured another amount",
-                f"order {order_id} totals {order.total_minor}, captured {captured}, refunded {refunded}",
+                f"order {order_id} totals {order.total_minor} less {facts.refunded(order_id)} refunded,"
+                f" captured {captured}, refunded {refunded}",
             )
     for order_id, order in sorted(orders.items()):
         if order_id in ledger.live or order_id in ledger.ambiguous:
@@ -396,7 +419,7 @@ def check_money(facts: Facts, ledger: Ledger, orders: Mapping[str, OrderFact]) -
                 found.add("authorization left", f"order {order_id} ({order.status}) payment {payment.payment_id}")
             elif payment.status == PENDING_PAYMENT_STATE:
                 pending += 1
-    summary = f"captured {captured_total} = paid {paid_total} over {len(ledger.live)} live orders"
+    summary = f"captured {captured_total} = paid {paid_total} (less refunds) over {len(ledger.live)} live orders"
     if pending:
         summary += f" ({pending} authorizations of failed orders still pending at the provider)"
     return CheckResult(
@@ -410,7 +433,8 @@ def check_money(facts: Facts, ledger: Ledger, orders: Mapping[str, OrderFact]) -
 
 
 def check_refunds(facts: Facts) -> CheckResult:
-    """Refunds never above captures, per payment (pending refunds included)."""
+    """Refunds never above captures, per payment (pending refunds included), and every completed refund of
+    the run paid exactly once: the payments refunded what the refunds service completed, no more, no less."""
     found = _Findings()
     count = refunded_total = 0
     for payments in facts.payments.values():
@@ -423,13 +447,22 @@ def check_refunds(facts: Facts) -> CheckResult:
                     f"payment {payment.payment_id}: captured {payment.captured}, refunded {payment.refunded}"
                     f" (+{payment.refund_pending} pending)",
                 )
+    completed = 0
+    for order_id, refunds in facts.refunds.items():
+        completed += sum(1 for r in refunds if r.status == "COMPLETED")
+        if facts.refund_open(order_id):
+            continue
+        paid_back = sum(p.refunded for p in facts.payments.get(order_id, ()))
+        if paid_back != facts.refunded(order_id):
+            kind = "refunded twice" if paid_back > facts.refunded(order_id) else "refund not paid"
+            found.add(kind, f"order {order_id}: refunds completed {facts.refunded(order_id)}, payments {paid_back}")
     return CheckResult(
         "refunds",
         "refunds <= captured",
         not found,
-        found.summary(f"{count} payments; {refunded_total} refunded, none beyond its capture"),
+        found.summary(f"{count} payments, {completed} refunds completed; {refunded_total} refunded, each once"),
         found.examples,
-        {"payments": count, "refunded_minor": refunded_total},
+        {"payments": count, "refunds_completed": completed, "refunded_minor": refunded_total, **dict(found.counts)},
     )
 
 
@@ -465,6 +498,10 @@ def check_settled(facts: Facts, ledger: Ledger) -> CheckResult:
     for request_id in ledger.unsettled:
         saga = facts.sagas.get(request_id)
         found.add("not ended", f"request {request_id}: saga {saga.state if saga else 'UNKNOWN'}")
+    for refunds in facts.refunds.values():
+        for refund in refunds:
+            if refund.status not in REFUND_END_STATES:
+                found.add("refund not ended", f"refund {refund.refund_id} of order {refund.order_id}: {refund.status}")
     return CheckResult(
         "settled",
         "every saga ended",

@@ -8,12 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # Every scenario the tool can drive, in the order reports list them.
-SCENARIOS: tuple[str, ...] = ("place", "cancel", "retry", "decline", "flash")
-
-# Scenarios the issue asks for that the suite cannot take yet, with the reason the tool gives.
-UNAVAILABLE_SCENARIOS: dict[str, str] = {
-    "refund": "the saga has no refund route yet (SagaService offers PlaceOrder and CancelOrder only)",
-}
+SCENARIOS: tuple[str, ...] = ("place", "cancel", "retry", "decline", "flash", "refund")
 
 DEFAULT_MIX = "place=80,cancel=8,retry=6,decline=6"
 ARRIVAL_PROCESSES = ("poisson", "uniform")
@@ -63,8 +58,6 @@ def parse_mix(text: str) -> Mix:
         where = f"mix[{index}]"
         if not sep:
             raise LoadConfigError(where, f"{part!r} is not NAME=WEIGHT")
-        if name in UNAVAILABLE_SCENARIOS:
-            raise LoadConfigError(where, f"scenario {name!r} is not available: {UNAVAILABLE_SCENARIOS[name]}")
         if name not in SCENARIOS:
             raise LoadConfigError(where, f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")
         if name in weights:
@@ -99,6 +92,7 @@ class LoadConfig:
     safety_stock: int = 10
     timeout: float = 30.0
     retry_copies: int = 3
+    refund_minor: int = 1_000
     seed: int = 7
     saga_sample: int = 200
     settle_timeout: float = 60.0
@@ -123,6 +117,7 @@ class LoadConfig:
             raise LoadConfigError("safety_stock", "must be below stock")
         _finite_range("timeout", self.timeout, 0.0, 3_600.0, low_open=True)
         _int_range("retry_copies", self.retry_copies, 2, 20)
+        _int_range("refund_minor", self.refund_minor, 1, 10**12)
         _int_range("saga_sample", self.saga_sample, 0, 100_000)
         _finite_range("settle_timeout", self.settle_timeout, 0.0, 3_600.0)
         _int_range("verify_concurrency", self.verify_concurrency, 1, 1_000)

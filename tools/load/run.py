@@ -12,11 +12,11 @@ from rich.console import Console
 
 from tools.load.catalogue import Catalogue, seed_catalogue
 from tools.load.checks import SkuSnapshot, evaluate
-from tools.load.config import LoadConfig
+from tools.load.config import LoadConfig, LoadConfigError
 from tools.load.driver import Traffic, drive
 from tools.load.report import LoadResult
-from tools.load.scenarios import Transport
-from tools.load.target import GrpcTransport, Target
+from tools.load.scenarios import RefundDesk, Transport
+from tools.load.target import GrpcRefundDesk, GrpcTransport, Target
 from tools.load.verify import Reader, collect, step_timings, stock_snapshot
 
 
@@ -36,6 +36,12 @@ class LoadRun:
         self.config = config
         self.target = target
         self.transport = transport or GrpcTransport(target)
+        self.refunds: RefundDesk | None = None
+        if config.mix.weight("refund") > 0:
+            if "refunds" not in target.addresses:
+                raise LoadConfigError("mix", "the refund scenario needs the refunds service, which the stack lacks")
+            # Refunds go to the refunds service over gRPC whichever way the orders travel.
+            self.refunds = GrpcRefundDesk(target)
         self.console = console
         self.progress = progress
         self._say = say or (lambda message: None)
@@ -65,7 +71,12 @@ class LoadRun:
         if self.catalogue is None:
             raise RuntimeError("prepare() must run before drive()")
         self.traffic = await drive(
-            self.config, self.transport, self.catalogue, console=self.console, progress=self.progress
+            self.config,
+            self.transport,
+            self.catalogue,
+            console=self.console,
+            progress=self.progress,
+            refunds=self.refunds,
         )
         return self.traffic
 

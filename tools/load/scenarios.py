@@ -32,6 +32,7 @@ DECIDED_CODES = frozenset(
     }
 )
 CANCEL_REASON = "oms load: buyer changed mind"
+REFUND_DESCRIPTION = "oms load: price adjustment"
 REMARK_PREFIX = "oms-load"
 
 
@@ -78,8 +79,11 @@ class Attempt:
     saga_id: str = ""
     customer_id: str = ""
     total_minor: int = 0
+    payment_id: str = ""
     lines: tuple[tuple[str, int], ...] = ()
     target_order_id: str = ""
+    refund_id: str = ""
+    refund_minor: int = 0
     replies: list[str] = field(default_factory=list)
 
     @property
@@ -99,6 +103,16 @@ class Placed:
     saga_id: str
     customer_id: str
     total_minor: int
+    payment_id: str = ""
+
+
+@dataclass(frozen=True)
+class Refunded:
+    """How a refund request ended: its id, what it paid back, and its final status at the refunds service."""
+
+    refund_id: str
+    amount_minor: int
+    status: str
 
 
 class CallFailed(Exception):
@@ -122,6 +136,12 @@ class Transport(Protocol):
     async def cancel(self, request_id: str, order_id: str, reason: str, timeout: float) -> None: ...
 
     async def close(self) -> None: ...
+
+
+class RefundDesk(Protocol):
+    """Refunds as after-sales staff do them: request, approve, and wait for the refund saga to pay it."""
+
+    async def refund(self, order_id: str, payment_id: str, amount_minor: int, timeout: float) -> Refunded: ...
 
 
 def address_for(name: str, phone: str, number: int) -> common_pb2.Address:
@@ -176,8 +196,10 @@ class Scenarios:
         config: LoadConfig,
         rng: random.Random,
         clock: Callable[[], float],
+        refunds: RefundDesk | None = None,
     ) -> None:
         self._transport = transport
+        self._refunds = refunds
         self._catalogue = catalogue
         self._config = config
         self._rng = rng
@@ -185,8 +207,8 @@ class Scenarios:
         self._names = config.mix.names()
         self._weights = [config.mix.weight(name) for name in self._names]
         # Orders placed (and not flash-sale ones, whose stock count must stay exact) that a later
-        # cancellation may pick; each is taken at most once.
-        self._cancellable: list[str] = []
+        # cancellation or refund may pick, as (order id, payment id); each is taken at most once.
+        self._cancellable: list[tuple[str, str]] = []
         self.cancel_fallbacks = 0
 
     def pick(self) -> str:
@@ -194,17 +216,20 @@ class Scenarios:
 
     def attempt(self, number: int, due: float) -> Attempt:
         scenario = self.pick()
-        if scenario == "cancel":
-            order_id = self._take_cancellable()
-            if order_id is None:
-                # Nothing placed yet to cancel (the run's first moments): place one instead.
+        if scenario in ("cancel", "refund"):
+            taken = self._take_cancellable()
+            if taken is None:
+                # Nothing placed yet to cancel or refund (the run's first moments): place one instead.
                 self.cancel_fallbacks += 1
                 scenario = "place"
             else:
-                return Attempt(number, "cancel", due, request_id=new_id(), target_order_id=order_id)
+                order_id, payment_id = taken
+                return Attempt(
+                    number, scenario, due, request_id=new_id(), target_order_id=order_id, payment_id=payment_id
+                )
         return Attempt(number, scenario, due)
 
-    def _take_cancellable(self) -> str | None:
+    def _take_cancellable(self) -> tuple[str, str] | None:
         if not self._cancellable:
             return None
         index = self._rng.randrange(len(self._cancellable))
@@ -215,6 +240,9 @@ class Scenarios:
         """Send what the attempt's scenario sends; never raises for a failed call (the attempt records it)."""
         if attempt.scenario == "cancel":
             await self._cancel(attempt)
+            return
+        if attempt.scenario == "refund":
+            await self._refund(attempt)
             return
         request = place_request(
             self._catalogue,
@@ -231,7 +259,7 @@ class Scenarios:
             attempt.sent = self._clock()
             self._record(attempt, await self._place(request), first=True)
         if attempt.outcome == "ok" and attempt.scenario != "flash":
-            self._cancellable.append(attempt.order_id)
+            self._cancellable.append((attempt.order_id, attempt.payment_id))
 
     async def _retrying(self, attempt: Attempt, request: saga_pb2.PlaceOrderRequest) -> None:
         """A client that resends at once (as after a lost connection), then again after the first answer;
@@ -267,6 +295,7 @@ class Scenarios:
             attempt.outcome = "ok"
             attempt.order_id, attempt.saga_id = answer.order_id, answer.saga_id
             attempt.customer_id, attempt.total_minor = answer.customer_id, answer.total_minor
+            attempt.payment_id = answer.payment_id
         else:
             attempt.outcome = "refused" if answer.decided else "error"
             attempt.code, attempt.reason = answer.code, answer.reason
@@ -281,9 +310,37 @@ class Scenarios:
             attempt.finished = self._clock()
             attempt.outcome = "refused" if failed.decided else "error"
             attempt.code, attempt.reason = failed.code, failed.reason
-            if failed.decided:
-                self._cancellable.append(attempt.target_order_id)  # still live; another cancel may take it
+            if failed.decided:  # still live; another cancellation or refund may take it
+                self._cancellable.append((attempt.target_order_id, attempt.payment_id))
             return
         attempt.finished = self._clock()
         attempt.outcome = "ok"
         attempt.order_id = attempt.target_order_id
+
+    async def _refund(self, attempt: Attempt) -> None:
+        """A partial refund (a price adjustment) of an order placed earlier, through the refunds service."""
+        if self._refunds is None:
+            raise RuntimeError("the refund scenario needs the refunds service")
+        attempt.sent = self._clock()
+        try:
+            refunded = await self._refunds.refund(
+                attempt.target_order_id, attempt.payment_id, self._config.refund_minor, self._config.timeout
+            )
+        except CallFailed as failed:
+            attempt.finished = self._clock()
+            attempt.outcome = "refused" if failed.decided else "error"
+            attempt.code, attempt.reason = failed.code, failed.reason
+            return
+        attempt.finished = self._clock()
+        attempt.order_id = attempt.target_order_id
+        attempt.refund_id, attempt.refund_minor = refunded.refund_id, refunded.amount_minor
+        if refunded.status == "COMPLETED":
+            attempt.outcome = "ok"
+        elif refunded.status in ("FAILED", "REJECTED"):
+            attempt.outcome, attempt.code, attempt.reason = (
+                "refused",
+                "FAILED_PRECONDITION",
+                f"REFUND_{refunded.status}",
+            )
+        else:  # still on its way when the deadline came: the verification reads where it ended
+            attempt.outcome, attempt.code, attempt.reason = "error", "DEADLINE_EXCEEDED", f"REFUND_{refunded.status}"

@@ -3,6 +3,7 @@ transports that carry the orders (the saga's gRPC contract, or the gateway's HTT
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -10,11 +11,15 @@ from typing import Any
 
 import grpc
 import oms_client
+from oms.common.v1 import common_pb2
+from oms.orders.v1 import orders_pb2
+from oms.refunds.v1 import refunds_pb2
 from oms.saga.v1 import saga_pb2
 
 from shared.auth import Principal, TokenAuthority
+from shared.kernel.ids import new_id
 from tools.load.config import LoadConfigError
-from tools.load.scenarios import CallFailed, Placed
+from tools.load.scenarios import REFUND_DESCRIPTION, CallFailed, Placed, Refunded
 from tools.oms.stack import SECRET_FILE, StackError, read_state
 
 SUBJECT = "oms-load"
@@ -88,17 +93,22 @@ class Credentials:
         self._authority = TokenAuthority(secret) if secret else None
         self._cache: dict[str, tuple[tuple[str, str], ...]] = {}
 
+    @staticmethod
+    def subject(role: str) -> str:
+        # One subject per role, as distinct people: the refunds service refuses an approval by the requester.
+        return f"{SUBJECT}-{role}"
+
     def token(self, role: str) -> str:
         if self._authority is None:
             return ""
-        return self._authority.issue(Principal(subject=SUBJECT, role=role))
+        return self._authority.issue(Principal(subject=self.subject(role), role=role))
 
     def metadata(self, role: str) -> tuple[tuple[str, str], ...]:
         if role not in self._cache:
             if self._authority is not None:
                 self._cache[role] = (("authorization", f"Bearer {self.token(role)}"),)
             else:
-                self._cache[role] = (("x-oms-subject", SUBJECT), ("x-oms-role", role))
+                self._cache[role] = (("x-oms-subject", self.subject(role)), ("x-oms-role", role))
         return self._cache[role]
 
 
@@ -142,7 +152,9 @@ class GrpcTransport:
             reply = await self._saga.PlaceOrder(request, timeout=timeout)
         except oms_client.OmsRpcError as error:
             raise call_failed(error) from None
-        return Placed(reply.order_id, reply.saga.saga_id, reply.saga.customer_id, reply.total.amount_minor)
+        return Placed(
+            reply.order_id, reply.saga.saga_id, reply.saga.customer_id, reply.total.amount_minor, reply.payment_id
+        )
 
     async def cancel(self, request_id: str, order_id: str, reason: str, timeout: float) -> None:
         request = saga_pb2.CancelOrderRequest(request_id=request_id, order_id=order_id, reason=reason)
@@ -153,6 +165,58 @@ class GrpcTransport:
 
     async def close(self) -> None:
         """The channel belongs to the target."""
+
+
+REFUND_END_STATES = frozenset({"COMPLETED", "FAILED", "REJECTED"})
+REFUND_POLL_SECONDS = 0.1
+
+
+class GrpcRefundDesk:
+    """A partial refund as after-sales staff make it: customer service reads the order and requests the
+    refund, a supervisor (another person) approves it, and the refund saga the approval starts pays it; the
+    desk waits (polling GetRefund, bounded by the timeout) until it is COMPLETED, FAILED or REJECTED."""
+
+    def __init__(self, target: Target) -> None:
+        self._orders = target.client("orders")
+        self._requester = target.client("refunds", role="customer_service")
+        self._approver = target.client("refunds", role="cs_supervisor")
+        self._reader = target.client("refunds")
+
+    async def refund(self, order_id: str, payment_id: str, amount_minor: int, timeout: float) -> Refunded:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        try:
+            order = (await self._orders.GetOrder(orders_pb2.GetOrderRequest(order_id=order_id))).order
+            currency = order.total.currency
+            amount = max(1, min(amount_minor, order.total.amount_minor // 2))
+            refund = (
+                await self._requester.RequestRefund(
+                    refunds_pb2.RequestRefundRequest(
+                        request_id=new_id(),
+                        order_id=order_id,
+                        payment_id=payment_id,
+                        kind=refunds_pb2.REFUND_KIND_PARTIAL,
+                        reason=refunds_pb2.REFUND_REASON_PRICE_ADJUSTMENT,
+                        order_type=refunds_pb2.ORDER_TYPE_REGULAR,
+                        captured=order.total,
+                        already_refunded=common_pb2.Money(amount_minor=0, currency=currency),
+                        amount=common_pb2.Money(amount_minor=amount, currency=currency),
+                        shipping_fee=order.shipping_fee,
+                        description=REFUND_DESCRIPTION,
+                    )
+                )
+            ).refund
+            await self._approver.ApproveRefund(
+                refunds_pb2.ApproveRefundRequest(request_id=new_id(), refund_id=refund.refund_id)
+            )
+            status = refunds_pb2.RefundStatus.Name(refund.status).removeprefix("REFUND_STATUS_")
+            while status not in REFUND_END_STATES and loop.time() < deadline:
+                await asyncio.sleep(REFUND_POLL_SECONDS)
+                reply = await self._reader.GetRefund(refunds_pb2.GetRefundRequest(refund_id=refund.refund_id))
+                status = refunds_pb2.RefundStatus.Name(reply.refund.status).removeprefix("REFUND_STATUS_")
+        except oms_client.OmsRpcError as error:
+            raise call_failed(error) from None
+        return Refunded(refund.refund_id, refund.total.amount_minor, status)
 
 
 # HTTP statuses of the gateway's problems and the gRPC code each stands for (services/gateway/domain/problems.py).
@@ -254,7 +318,11 @@ class GatewayTransport:
         saga = answer.get("saga") or {}
         total = answer.get("total") or {}
         return Placed(
-            answer["order_id"], saga.get("saga_id", ""), saga.get("customer_id", ""), int(total.get("amount_minor", 0))
+            answer["order_id"],
+            saga.get("saga_id", ""),
+            saga.get("customer_id", ""),
+            int(total.get("amount_minor", 0)),
+            answer.get("payment_id", ""),
         )
 
     async def cancel(self, request_id: str, order_id: str, reason: str, timeout: float) -> None:

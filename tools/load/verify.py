@@ -14,15 +14,18 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from oms.inventory.v1 import inventory_pb2
 from oms.orders.v1 import orders_pb2
 from oms.payments.v1 import payments_pb2
+from oms.refunds.v1 import refunds_pb2
 from oms.saga.v1 import saga_pb2
 
 from tools.load.catalogue import Catalogue
 from tools.load.checks import (
+    REFUND_END_STATES,
     TERMINAL_SAGA_STATES,
     Facts,
     HoldFact,
     OrderFact,
     PaymentFact,
+    RefundFact,
     SagaFact,
     SkuSnapshot,
 )
@@ -180,6 +183,43 @@ async def settle(reader: Reader, request_ids: Sequence[str], timeout: float) -> 
     return settled
 
 
+async def refunds_of(reader: Reader, order_ids: Sequence[str], timeout: float) -> dict[str, list[RefundFact]]:
+    """The refunds of ``order_ids``, read again until each has ended (or the deadline passed)."""
+    found: dict[str, list[RefundFact]] = {}
+    pending = list(order_ids)
+    deadline = time.monotonic() + timeout
+
+    async def read(order_id: str) -> tuple[str, list[RefundFact]]:
+        refunds: list[RefundFact] = []
+        token = ""
+        while True:
+            request = refunds_pb2.ListRefundsRequest(order_id=order_id)
+            request.page.page_size, request.page.page_token = PAGE_SIZE, token
+            reply = await reader.call("refunds", "ListRefunds", request)
+            if reply is None:
+                return order_id, refunds
+            refunds.extend(
+                RefundFact(
+                    refund_id=r.refund_id,
+                    order_id=r.order_id,
+                    status=refunds_pb2.RefundStatus.Name(r.status).removeprefix("REFUND_STATUS_"),
+                    total_minor=r.total.amount_minor,
+                )
+                for r in reply.refunds
+            )
+            token = reply.page.next_page_token
+            if not token:
+                return order_id, refunds
+
+    while pending:
+        found.update(await reader.each(pending, read))
+        pending = [o for o in pending if any(r.status not in REFUND_END_STATES for r in found[o])]
+        if not pending or time.monotonic() >= deadline:
+            break
+        await asyncio.sleep(SETTLE_POLL_SECONDS)
+    return found
+
+
 async def list_run_orders(reader: Reader, skus: Sequence[str], since: datetime, until: datetime) -> list[OrderFact]:
     """Orders created in the run's window that sell one of its SKUs (other traffic on the stack is left out)."""
     wanted = set(skus)
@@ -251,6 +291,11 @@ async def collect(
         ]
         return order_id, facts
 
+    refunded_orders = sorted({a.target_order_id for a in traffic.attempts if a.scenario == "refund" and a.sent})
+    refunds: dict[str, list[RefundFact]] = {}
+    if refunded_orders:
+        progress(f"reading the refunds of {len(refunded_orders)} orders")
+        refunds = await refunds_of(reader, refunded_orders, config.settle_timeout)
     paid = dict(await reader.each(order_ids, payments))
     return Facts(
         run_id=catalogue.run_id,
@@ -267,6 +312,7 @@ async def collect(
         payments=paid,
         now=datetime.now(UTC),
         problems=reader.problems,
+        refunds=refunds,
     )
 
 

@@ -13,6 +13,7 @@ from tools.load.checks import (
     HoldFact,
     OrderFact,
     PaymentFact,
+    RefundFact,
     SagaFact,
     SkuSnapshot,
     evaluate,
@@ -318,6 +319,39 @@ def test_a_refund_beyond_the_capture_fails_refunds():
     facts.payments = {**facts.payments, "o6": [payment("o6", 100, 150, status="REFUNDED")]}
 
     assert "refunds" in failed(facts)
+
+
+def refunded_run(paid_back: int, status: str = "COMPLETED") -> Facts:
+    """The consistent run where o0 (200) got a partial refund of 30 that the payments paid ``paid_back`` of."""
+    facts = consistent_run()
+    refund = Attempt(9, "refund", 0.9, request_id="req-9", outcome="ok", target_order_id="o0", order_id="o0")
+    facts.attempts = [*facts.attempts, refund]
+    facts.refunds = {"o0": [RefundFact("rf-1", "o0", status, 30)]}
+    facts.payments = {**facts.payments, "o0": [payment("o0", 200, paid_back, status="PARTIALLY_REFUNDED")]}
+    return facts
+
+
+def test_a_completed_partial_refund_paid_once_passes_and_lowers_what_is_owed():
+    checks = verdicts(refunded_run(paid_back=30))
+
+    assert {c.verdict for c in checks.values()} == {"PASS"}
+    assert checks["money"].figures["paid_minor"] == 950 - 30
+    assert checks["refunds"].figures["refunds_completed"] == 1
+
+
+@pytest.mark.parametrize(("paid_back", "kind"), [(60, "refunded twice"), (0, "refund not paid")])
+def test_a_refund_paid_twice_or_not_at_all_fails(paid_back, kind):
+    checks = verdicts(refunded_run(paid_back=paid_back))
+
+    assert not checks["refunds"].passed
+    assert checks["refunds"].figures[kind] == 1
+    assert not checks["money"].passed
+
+
+def test_a_refund_still_executing_fails_settled_and_is_left_out_of_the_money():
+    facts = refunded_run(paid_back=0, status="EXECUTING")
+
+    assert failed(facts) == {"settled"}
 
 
 def test_a_failed_orders_reservation_held_past_its_ttl_fails():

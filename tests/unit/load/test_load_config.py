@@ -25,7 +25,6 @@ def test_a_mix_keeps_the_scenarios_in_report_order_and_drops_nothing():
     [
         ("place", "mix[0]", "NAME=WEIGHT"),
         ("place=1,teleport=2", "mix[1]", "unknown scenario"),
-        ("refund=5", "mix[0]", "not available"),
         ("place=1,place=2", "mix[1]", "twice"),
         ("place=-1", "mix[0]", "0 or more"),
         ("place=nan", "mix[0]", "finite"),

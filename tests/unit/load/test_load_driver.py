@@ -12,7 +12,7 @@ from oms.saga.v1 import saga_pb2
 from tools.load.catalogue import Catalogue
 from tools.load.config import LoadConfig, parse_mix
 from tools.load.driver import drive
-from tools.load.scenarios import CallFailed, Placed, buyer_phone, parse_remark_tag, remark_tag
+from tools.load.scenarios import CallFailed, Placed, Refunded, buyer_phone, parse_remark_tag, remark_tag
 
 CATALOGUE = Catalogue("t1", "w1", ("T-A", "T-B", "T-C"), "T-HOT", {"T-A": 100, "T-B": 200, "T-C": 300, "T-HOT": 50})
 
@@ -54,13 +54,27 @@ class FakeSaga:
                 self.hot -= 1
             self.orders[request.request_id] = f"order-{len(self.orders)}"
         order_id = self.orders[request.request_id]
-        return Placed(order_id, f"saga-{order_id}", "customer", 100)
+        return Placed(order_id, f"saga-{order_id}", "customer", 100, f"pay-{order_id}")
 
     async def cancel(self, request_id: str, order_id: str, reason: str, timeout: float) -> None:
         self.cancelled.append(order_id)
 
     async def close(self) -> None:
         pass
+
+
+class FakeRefundDesk:
+    """Completes every refund at once, except those of orders named in ``refuse``."""
+
+    def __init__(self, refuse: frozenset[str] = frozenset()) -> None:
+        self.refunded: list[tuple[str, str, int]] = []
+        self.refuse = refuse
+
+    async def refund(self, order_id: str, payment_id: str, amount_minor: int, timeout: float) -> Refunded:
+        if order_id in self.refuse:
+            raise CallFailed("FAILED_PRECONDITION", "REFUND_EXCEEDS_CAPTURED")
+        self.refunded.append((order_id, payment_id, amount_minor))
+        return Refunded(f"refund-{len(self.refunded)}", amount_minor, "COMPLETED")
 
 
 def config(**overrides: object) -> LoadConfig:
@@ -150,6 +164,42 @@ async def test_cancellations_take_orders_placed_earlier_each_once_and_never_flas
         target = placed_by[cancel.target_order_id]
         assert target.scenario == "place"
         assert target.finished is not None and cancel.sent is not None and target.finished <= cancel.sent
+
+
+async def test_refunds_take_orders_placed_earlier_and_never_the_ones_cancelled():
+    saga, desk = FakeSaga(delay=0.001), FakeRefundDesk()
+
+    traffic = await drive(
+        config(rate=200.0, duration=1.0, mix=parse_mix("place=2,cancel=1,refund=1"), refund_minor=500),
+        saga,
+        CATALOGUE,
+        progress=False,
+        refunds=desk,
+    )
+
+    refunds = [a for a in traffic.attempts if a.scenario == "refund"]
+    assert refunds and all(a.outcome == "ok" and a.refund_minor == 500 for a in refunds)
+    refunded = [order for order, _, _ in desk.refunded]
+    assert len(refunded) == len(set(refunded)) == len(refunds)
+    assert not set(refunded) & set(saga.cancelled)
+    assert all(payment == f"pay-{order}" for order, payment, _ in desk.refunded)
+
+
+async def test_a_refused_refund_is_a_refusal_with_its_reason():
+    saga = FakeSaga(delay=0.001)
+    desk = FakeRefundDesk(refuse=frozenset(f"order-{n}" for n in range(1000)))
+
+    traffic = await drive(
+        config(rate=100.0, duration=0.5, mix=parse_mix("place=1,refund=1")),
+        saga,
+        CATALOGUE,
+        progress=False,
+        refunds=desk,
+    )
+
+    refunds = [a for a in traffic.attempts if a.scenario == "refund"]
+    assert refunds
+    assert {(a.outcome, a.reason) for a in refunds} == {("refused", "REFUND_EXCEEDS_CAPTURED")}
 
 
 async def test_declines_and_a_sold_out_flash_sale_are_refusals_with_their_reasons():
