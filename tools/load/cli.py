@@ -73,7 +73,9 @@ def load_command(
     arrivals: Annotated[str, typer.Option(help=f"Arrival process: {' or '.join(ARRIVAL_PROCESSES)}.")] = "poisson",
     mix: Annotated[
         str,
-        typer.Option(help="Scenario weights: place, cancel, retry (same idempotency key), decline, flash (hot SKU)."),
+        typer.Option(
+            help="Scenario weights: place, cancel, refund, retry (same idempotency key), decline, flash (hot SKU)."
+        ),
     ] = DEFAULT_MIX,
     max_in_flight: Annotated[
         int, typer.Option(help="Hard cap on requests in flight; arrivals beyond it are counted as not sent.")

@@ -10,7 +10,7 @@ from pathlib import Path
 # Every scenario the tool can drive, in the order reports list them.
 SCENARIOS: tuple[str, ...] = ("place", "cancel", "retry", "decline", "flash", "refund")
 
-DEFAULT_MIX = "place=80,cancel=8,retry=6,decline=6"
+DEFAULT_MIX = "place=76,cancel=8,refund=4,retry=6,decline=6"
 ARRIVAL_PROCESSES = ("poisson", "uniform")
 MAX_RATE = 100_000.0
 MAX_DURATION = 24 * 3600.0
