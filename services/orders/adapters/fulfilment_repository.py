@@ -334,6 +334,17 @@ class SqlShipmentRepository:
         if query.order_id is not None:
             carrying = select(shipment_lines.c.shipment_id).where(shipment_lines.c.order_id == query.order_id)
             statement = statement.where(shipments.c.shipment_id.in_(carrying))
+        if query.channels:
+            # A shipment carrying any order of another channel is hidden whole: its lines would tell of it.
+            foreign = (
+                select(literal(1))
+                .select_from(shipment_lines.join(orders, orders.c.order_id == shipment_lines.c.order_id))
+                .where(
+                    shipment_lines.c.shipment_id == shipments.c.shipment_id,
+                    orders.c.channel.not_in([c.value for c in query.channels]),
+                )
+            )
+            statement = statement.where(~exists(foreign))
         if after is not None:
             # Rush (true) sorts first: (NOT rush, paid_at, id) ascending is the queue order.
             position = tuple_(

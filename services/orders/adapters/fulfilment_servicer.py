@@ -51,6 +51,11 @@ def claimant(message: common_pb2.Actor, present: bool) -> Actor:
     return Actor(call.subject, call.role)
 
 
+def _channels() -> tuple[str, ...]:
+    # The authenticated caller's channel limits (empty: none); the handlers hide other channels' orders.
+    return current_call.get().channels
+
+
 def _tag_order(order_id: str) -> None:
     trace.get_current_span().set_attribute(attributes.ORDER_ID, order_id)
 
@@ -140,6 +145,7 @@ class FulfilmentRpcs:
             _request_id(request.request_id),
             request.order_id,
             protos.actor_in(request.actor, request.HasField("actor")),
+            _channels(),
         )
         result = await fulfilment.allocate_order(command, self._uow(), self._fulfilment)
         _tag_order(result.order.order_id)
@@ -158,7 +164,7 @@ class FulfilmentRpcs:
             order_id=request.order_id or None,
         )
         page = await fulfilment.list_shipments(
-            ListShipments(criteria, request.page.page_size, request.page.page_token), self._uow()
+            ListShipments(criteria, request.page.page_size, request.page.page_token, _channels()), self._uow()
         )
         return orders_pb2.ListShipmentsResponse(
             shipments=[fp.shipment_out(s) for s in page.shipments],
@@ -169,7 +175,10 @@ class FulfilmentRpcs:
         self, request: orders_pb2.ClaimShipmentRequest, context: grpc.aio.ServicerContext
     ) -> orders_pb2.ClaimShipmentResponse:
         command = ClaimShipment(
-            _request_id(request.request_id), request.shipment_id, claimant(request.actor, request.HasField("actor"))
+            _request_id(request.request_id),
+            request.shipment_id,
+            claimant(request.actor, request.HasField("actor")),
+            _channels(),
         )
         result = await fulfilment.claim_shipment(command, self._uow(), self._fulfilment)
         return orders_pb2.ClaimShipmentResponse(shipment=fp.shipment_out(result.shipment))
@@ -182,6 +191,7 @@ class FulfilmentRpcs:
             request.shipment_id,
             request.tracking_number,
             claimant(request.actor, request.HasField("actor")),
+            _channels(),
         )
         result = await fulfilment.confirm_shipment(command, self._uow(), self._fulfilment)
         return orders_pb2.ConfirmShipmentResponse(
@@ -191,7 +201,7 @@ class FulfilmentRpcs:
     async def GetOrderSla(
         self, request: orders_pb2.GetOrderSlaRequest, context: grpc.aio.ServicerContext
     ) -> orders_pb2.GetOrderSlaResponse:
-        found = await sla.order_sla(GetOrderSla(request.order_id), self._uow(), self._sla)
+        found = await sla.order_sla(GetOrderSla(request.order_id, _channels()), self._uow(), self._sla)
         _tag_order(found.clock.order_id)
         return fp.order_sla_out(found)
 

@@ -30,6 +30,7 @@ from services.orders.application.rule_sets import RuleBook
 from services.orders.application.sla import SlaContext
 from services.orders.domain.model import Order, OrderDraft
 from services.orders.domain.values import LineInput
+from shared.context import current_call
 from shared.db import utc_now
 from shared.kernel.errors import InvalidArgument
 from shared.kernel.ids import new_id
@@ -42,6 +43,11 @@ def _tag(order: Order) -> None:
     span = trace.get_current_span()
     span.set_attribute(attributes.ORDER_ID, order.order_id)
     span.set_attribute(attributes.CHANNEL, order.channel.value)
+
+
+def caller_channels() -> tuple[str, ...]:
+    """The channels the authenticated caller is limited to (empty: no limit)."""
+    return current_call.get().channels
 
 
 def create_command(request: orders_pb2.CreateOrderRequest) -> CreateOrder:
@@ -89,7 +95,7 @@ def list_query(request: orders_pb2.ListOrdersRequest) -> ListOrders:
         ),
         oldest_first=request.oldest_first,
     )
-    return ListOrders(criteria, request.page.page_size, request.page.page_token)
+    return ListOrders(criteria, request.page.page_size, request.page.page_token, caller_channels())
 
 
 class OrdersServicer(ChannelRpcs, FulfilmentRpcs, orders_pb2_grpc.OrdersServiceServicer):
@@ -123,7 +129,7 @@ class OrdersServicer(ChannelRpcs, FulfilmentRpcs, orders_pb2_grpc.OrdersServiceS
     async def GetOrder(
         self, request: orders_pb2.GetOrderRequest, context: grpc.aio.ServicerContext
     ) -> orders_pb2.GetOrderResponse:
-        order = await handlers.get_order(GetOrder(request.order_id), self._uow())
+        order = await handlers.get_order(GetOrder(request.order_id, caller_channels()), self._uow())
         _tag(order)
         return orders_pb2.GetOrderResponse(order=protos.order_out(order))
 
@@ -148,6 +154,7 @@ class OrdersServicer(ChannelRpcs, FulfilmentRpcs, orders_pb2_grpc.OrdersServiceS
             request.payment_id,
             paid_amount,
             protos.actor_in(request.actor, request.HasField("actor")),
+            caller_channels(),
         )
         order = await handlers.mark_order_paid(command, self._uow(), clock=self._clock, review=self._review)
         _tag(order)
@@ -161,6 +168,7 @@ class OrdersServicer(ChannelRpcs, FulfilmentRpcs, orders_pb2_grpc.OrdersServiceS
             request.order_id,
             request.reason,
             protos.actor_in(request.actor, request.HasField("actor")),
+            caller_channels(),
         )
         order = await handlers.cancel_order(command, self._uow(), clock=self._clock)
         _tag(order)
@@ -176,6 +184,7 @@ class OrdersServicer(ChannelRpcs, FulfilmentRpcs, orders_pb2_grpc.OrdersServiceS
             request.reason,
             request.tracking_number,
             protos.actor_in(request.actor, request.HasField("actor")),
+            caller_channels(),
         )
         order = await handlers.transition_order(command, self._uow(), clock=self._clock)
         _tag(order)

@@ -377,6 +377,8 @@ class SqlOrderRepository:
             statement = statement.where(orders.c.status.in_([s.value for s in query.statuses]))
         if query.channel is not None:
             statement = statement.where(orders.c.channel == query.channel.value)
+        if query.channels:
+            statement = statement.where(orders.c.channel.in_([c.value for c in query.channels]))
         if query.customer_id is not None:
             statement = statement.where(orders.c.customer_id == query.customer_id)
         if query.created_after is not None:

@@ -31,6 +31,8 @@ class MarkOrderPaid:
     payment_id: str
     paid_amount: Money
     actor: Actor
+    # The caller's channel limits (empty: none); an order of another channel is NOT_FOUND to it.
+    channels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class CancelOrder:
     order_id: str
     reason: str
     actor: Actor
+    # The caller's channel limits (empty: none); an order of another channel is NOT_FOUND to it.
+    channels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,15 @@ class TransitionOrder:
     reason: str
     tracking_number: str
     actor: Actor
+    # The caller's channel limits (empty: none); an order of another channel is NOT_FOUND to it.
+    channels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class GetOrder:
     order_id: str
+    # The caller's channel limits (empty: none); an order of another channel is NOT_FOUND to it.
+    channels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,8 @@ class OrderFilter:
     created_after: datetime | None = None
     created_before: datetime | None = None
     oldest_first: bool = False
+    # Only orders of these channels (empty: any); set from the caller's limits, never from the request.
+    channels: tuple[Channel, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,8 @@ class ListOrders:
     filter: OrderFilter
     page_size: int = 0
     page_token: str = ""
+    # The caller's channel limits (empty: none).
+    caller_channels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -35,6 +35,7 @@ from services.orders.application.rule_sets import RuleBook
 from services.orders.application.stock_sync import InventoryUnavailable as InventoryDown
 from services.orders.application.stock_sync import StockRefused
 from services.orders.domain import events as ev
+from services.orders.domain.access import may_access, visible_channels
 from services.orders.domain.errors import OrderNotFound
 from services.orders.domain.errors_fulfilment import (
     InventoryRefused,
@@ -123,12 +124,15 @@ async def allocate_order(cmd: AllocateOrder, uow: FulfilmentUnitOfWork, ctx: Ful
     _require_id("order_id", cmd.order_id)
     async with uow:
         seen = await uow.orders.get(cmd.order_id)
+    if seen is not None and not may_access(cmd.channels, seen.channel):
+        # Refused before inventory is asked anything about another channel's order.
+        raise OrderNotFound(cmd.order_id)
     view = await _stock_view(ctx, seen) if seen is not None and seen.status is S.APPROVED else None
     async with uow:
         if (previous := await uow.replay(cmd, AllocationResult)) is not None:
             return previous
         order = await uow.orders.get(cmd.order_id, lock=True)
-        if order is None:
+        if order is None or not may_access(cmd.channels, order.channel):
             raise OrderNotFound(cmd.order_id)
         now = ctx.clock()
         allocated, events = order.transition(S.ALLOCATED, "allocated to warehouses", "", now, cmd.actor)
@@ -174,13 +178,18 @@ async def allocate_order(cmd: AllocateOrder, uow: FulfilmentUnitOfWork, ctx: Ful
     return result
 
 
-async def _locked_shipment(uow: FulfilmentUnitOfWork, shipment_id: str) -> tuple[Shipment, list[Order]]:
+async def _locked_shipment(
+    uow: FulfilmentUnitOfWork, shipment_id: str, channels: tuple[str, ...]
+) -> tuple[Shipment, list[Order]]:
     """The shipment and its orders, all locked: the orders first (see the module docstring), then the
-    shipment, whose orders must still be the ones locked."""
+    shipment, whose orders must still be the ones locked. A shipment carrying an order of a channel the
+    caller may not see is, to that caller, missing."""
     glance = await uow.shipments.get(shipment_id)
     if glance is None:
         raise ShipmentNotFound(shipment_id)
     found = await uow.orders.get_many(glance.order_ids, lock=True)
+    if not all(may_access(channels, order.channel) for order in found.values()):
+        raise ShipmentNotFound(shipment_id)
     shipment = await uow.shipments.get(shipment_id, lock=True)
     if shipment is None or shipment.order_ids != glance.order_ids:
         raise Aborted(f"shipment {shipment_id} changed concurrently; retry with the same request_id")
@@ -198,7 +207,7 @@ async def claim_shipment(cmd: ClaimShipment, uow: FulfilmentUnitOfWork, ctx: Ful
     async with uow:
         if (previous := await uow.replay(cmd, ShipmentResult)) is not None:
             return previous
-        shipment, orders = await _locked_shipment(uow, cmd.shipment_id)
+        shipment, orders = await _locked_shipment(uow, cmd.shipment_id, cmd.channels)
         now = ctx.clock()
         claimed = shipment.claim(cmd.actor, now, ctx.deadlines)
         if claimed is not shipment:
@@ -250,7 +259,7 @@ async def confirm_shipment(cmd: ConfirmShipment, uow: FulfilmentUnitOfWork, ctx:
     async with uow:
         if (previous := await uow.replay(cmd, ShipmentResult)) is not None:
             return previous
-        shipment, orders = await _locked_shipment(uow, cmd.shipment_id)
+        shipment, orders = await _locked_shipment(uow, cmd.shipment_id, cmd.channels)
         now = ctx.clock()
         shipped = shipment.confirm(cmd.tracking_number, cmd.actor, now)
         if shipped is not shipment:
@@ -306,6 +315,11 @@ async def list_shipments(query: ListShipments, uow: FulfilmentUnitOfWork) -> Shi
     if criteria.warehouse_code is not None:
         _check_code(criteria.warehouse_code)
     limit = page_size(query.page_size)
+    visible = visible_channels(query.channels)
+    if visible is not None:
+        if not visible:
+            return ShipmentPage((), "")
+        criteria = replace(criteria, channels=visible)
     position = page_tokens.decode(query.page_token, criteria, 3)
     after = None
     if position is not None:

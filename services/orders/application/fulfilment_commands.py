@@ -80,6 +80,8 @@ class AllocateOrder:
     request_id: str
     order_id: str
     actor: Actor
+    # The caller's channel limits (empty: none); an order of another channel is NOT_FOUND to it.
+    channels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ class ListShipments:
     filter: ShipmentFilter
     page_size: int = 0
     page_token: str = ""
+    # The caller's channel limits (empty: none); an order of another channel is NOT_FOUND to it.
+    channels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,8 @@ class ClaimShipment:
     request_id: str
     shipment_id: str
     actor: Actor
+    # The caller's channel limits (empty: none); an order of another channel is NOT_FOUND to it.
+    channels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,8 @@ class ConfirmShipment:
     shipment_id: str
     tracking_number: str
     actor: Actor
+    # The caller's channel limits (empty: none); an order of another channel is NOT_FOUND to it.
+    channels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,8 @@ class ShipmentResult:
 @dataclass(frozen=True)
 class GetOrderSla:
     order_id: str
+    # The caller's channel limits (empty: none); an order of another channel is NOT_FOUND to it.
+    channels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

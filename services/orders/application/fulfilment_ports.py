@@ -13,7 +13,7 @@ from services.orders.domain.review import ReviewDecision, ReviewOutcome
 from services.orders.domain.routing import StockView
 from services.orders.domain.shipments import Shipment, ShipmentLine, ShipmentStatus
 from services.orders.domain.sla import StepStats
-from services.orders.domain.values import Actor, OrderStatus, OrderType
+from services.orders.domain.values import Actor, Channel, OrderStatus, OrderType
 
 
 class RuleKind(enum.Enum):
@@ -75,6 +75,8 @@ class ShipmentFilter:
     warehouse_code: str | None = None
     statuses: tuple[ShipmentStatus, ...] = ()
     order_id: str | None = None
+    # Only shipments whose orders are all of these channels (empty: any); set from the caller's limits.
+    channels: tuple[Channel, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ instead of overwriting each other. A payment is auto-reviewed in its own transac
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from services.orders.application import pagination
 from services.orders.application.commands import (
     CancelOrder,
@@ -20,6 +22,7 @@ from services.orders.application.commands import (
 )
 from services.orders.application.ports import Clock, Cursor, IdFactory, OrdersUnitOfWork
 from services.orders.application.rule_sets import RuleBook, auto_review
+from services.orders.domain.access import may_access, visible_channels
 from services.orders.domain.errors import OrderNotFound
 from services.orders.domain.model import HOLD_STATES, Order
 from services.orders.domain.model import create_order as build_order
@@ -65,7 +68,7 @@ async def mark_order_paid(
     async with uow:
         if (previous := await uow.replay(cmd, Order)) is not None:
             return previous
-        order = await _locked(uow, cmd.order_id)
+        order = await _locked(uow, cmd.order_id, cmd.channels)
         now = clock()
         paid, events = order.mark_paid(cmd.payment_id, cmd.paid_amount, now, cmd.actor)
         if review is not None:
@@ -85,7 +88,7 @@ async def cancel_order(cmd: CancelOrder, uow: OrdersUnitOfWork, *, clock: Clock)
     async with uow:
         if (previous := await uow.replay(cmd, Order)) is not None:
             return previous
-        order = await _locked(uow, cmd.order_id)
+        order = await _locked(uow, cmd.order_id, cmd.channels)
         now = clock()
         cancelled, events = order.cancel(cmd.reason, now, cmd.actor)
         if events:
@@ -106,7 +109,7 @@ async def transition_order(cmd: TransitionOrder, uow: OrdersUnitOfWork, *, clock
     async with uow:
         if (previous := await uow.replay(cmd, Order)) is not None:
             return previous
-        order = await _locked(uow, cmd.order_id)
+        order = await _locked(uow, cmd.order_id, cmd.channels)
         moved, events = order.transition(cmd.target_status, cmd.reason, cmd.tracking_number, clock(), cmd.actor)
         await uow.orders.update(order, moved)
         uow.publish(order.order_id, events)
@@ -119,7 +122,7 @@ async def get_order(query: GetOrder, uow: OrdersUnitOfWork) -> Order:
     _require_id("order_id", query.order_id)
     async with uow:
         order = await uow.orders.get(query.order_id)
-    if order is None:
+    if order is None or not may_access(query.channels, order.channel):
         raise OrderNotFound(query.order_id)
     return order
 
@@ -135,6 +138,13 @@ async def list_orders(query: ListOrders, uow: OrdersUnitOfWork) -> OrderPage:
     ):
         raise InvalidArgument.field("created_before", "must be after created_after")
     limit = pagination.page_size(query.page_size)
+    visible = visible_channels(query.caller_channels)
+    if visible is not None:
+        if not visible or (criteria.channel is not None and criteria.channel not in visible):
+            # Asking for another channel's orders finds none, as if there were none.
+            return OrderPage((), "")
+        criteria = replace(criteria, channels=visible)
+    # The token's fingerprint covers the caller's scope too: a token does not carry over to another scope.
     after = pagination.decode(query.page_token, criteria)
     async with uow:
         # One more than the page tells whether another page exists without a count query.
@@ -153,8 +163,9 @@ def allocated(order: Order) -> bool:
     return order.status in shipping or (order.status in HOLD_STATES and order.resume_status in shipping)
 
 
-async def _locked(uow: OrdersUnitOfWork, order_id: str) -> Order:
+async def _locked(uow: OrdersUnitOfWork, order_id: str, channels: tuple[str, ...]) -> Order:
     order = await uow.orders.get(order_id, lock=True)
-    if order is None:
+    # Another channel's order answers as a missing one, so its existence does not leak.
+    if order is None or not may_access(channels, order.channel):
         raise OrderNotFound(order_id)
     return order

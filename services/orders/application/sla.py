@@ -13,6 +13,7 @@ from services.orders.application.fulfilment_commands import GetOrderHealth, GetO
 from services.orders.application.fulfilment_ports import ShipmentRepository, SlaRepository, WaitingCounts
 from services.orders.application.ports import Clock, OrderRepository
 from services.orders.domain import events as ev
+from services.orders.domain.access import may_access
 from services.orders.domain.errors import OrderNotFound
 from services.orders.domain.sla import STEPS, WAITING, SlaPolicy, order_clock
 from services.orders.domain.values import OrderStatus
@@ -100,7 +101,7 @@ async def order_sla(query: GetOrderSla, uow: SlaUnitOfWork, ctx: SlaContext) -> 
         raise InvalidArgument.field("order_id", "must be a UUID")
     async with uow:
         order = await uow.orders.get(query.order_id)
-    if order is None:
+    if order is None or not may_access(query.channels, order.channel):
         raise OrderNotFound(query.order_id)
     now = ctx.clock()
     red = order.status in WAITING and now - order.updated_at >= ctx.policy.untouched
