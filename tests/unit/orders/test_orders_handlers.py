@@ -124,6 +124,7 @@ class FakeRepository:
             for o in self.rows.values()
             if (not query.statuses or o.status in query.statuses)
             and (query.channel is None or o.channel is query.channel)
+            and (not query.channels or o.channel in query.channels)
             and (query.customer_id is None or o.customer_id == query.customer_id)
             and (query.created_after is None or o.created_at >= query.created_after)
             and (query.created_before is None or o.created_at < query.created_before)
