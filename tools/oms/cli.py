@@ -16,6 +16,7 @@ from rich.table import Table
 
 from shared.auth import ROLES, Principal, TokenAuthority
 from shared.embedded import EmbeddedServerError, default_state_dir, redact_url
+from tools.load.cli import load_command
 from tools.oms import audit as audit_tools
 from tools.oms.demo import run_demo
 from tools.oms.stack import (
@@ -43,6 +44,7 @@ audit_app = typer.Typer(help="Work with the audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.command("trace")(trace_command)
 app.command("reconcile")(reconcile_command)
+app.command("load")(load_command)
 
 StateDir = Annotated[
     Path | None,
