@@ -313,3 +313,40 @@ async def test_a_refund_saga_killed_mid_way_resumes_and_pays_exactly_once(suite:
     (payment,) = await payments_of(suite, order.order_id)
     assert len(payment.refunds) == 1
     assert (await availability(suite, sku)).available == 4
+
+
+async def test_a_refund_saga_killed_after_the_money_moved_releases_once_and_pays_once(suite: Suite):
+    """Inventory is down, so the saga stops after the payment refund (the pivot); it is killed right there."""
+    sku = await stock_sku(suite, units=3, price=4_900, prefix="RFD")
+    order = await placed_order(suite, sku, quantity=1)
+    request = full_refund_request(order, sku, 1, refunds_pb2.REFUND_KIND_FULL_BEFORE_SHIPMENT)
+    refund = (await suite.client("refunds", role="customer_service").RequestRefund(request)).refund
+    down: list[str] = []
+    try:
+        suite.stack.kill("inventory")
+        down.append("inventory")
+        await sign(suite, refund)
+
+        async def money_moved() -> bool:
+            (payment,) = await payments_of(suite, order.order_id)
+            return payment.refunded.amount_minor == refund.total.amount_minor
+
+        await eventually(money_moved, timeout=30, message="the saga refunded the payment before the stock step")
+        assert (await refund_of(suite, refund.refund_id)).status == refunds_pb2.REFUND_STATUS_EXECUTING
+        suite.stack.kill("saga")
+        down.append("saga")
+    finally:
+        for name in down:
+            await suite.stack.restart(name)
+            suite.reconnect(name)
+
+    done = await completed(suite, refund.refund_id, timeout=90)
+
+    (payment,) = await payments_of(suite, order.order_id)
+    assert [(r.refund_id, r.amount.amount_minor) for r in payment.refunds] == [
+        (done.payment_refund_id, done.total.amount_minor)
+    ]
+    assert payment.refunded.amount_minor == done.total.amount_minor
+    stock = await availability(suite, sku)
+    assert (stock.on_hand, stock.reserved, stock.available) == (3, 0, 3)
+    assert (await order_of(suite, order.order_id)).status == orders_pb2.ORDER_STATUS_CANCELLED
