@@ -79,7 +79,9 @@ def create_command(request: orders_pb2.CreateOrderRequest) -> CreateOrder:
         seller_remark=request.seller_remark,
         quote_id=request.quote_id,
     )
-    return CreateOrder(request.request_id, draft, protos.actor_in(request.actor, request.HasField("actor")))
+    return CreateOrder(
+        request.request_id, draft, protos.actor_in(request.actor, request.HasField("actor")), caller_channels()
+    )
 
 
 def list_query(request: orders_pb2.ListOrdersRequest) -> ListOrders:

@@ -15,6 +15,8 @@ class CreateOrder:
     request_id: str
     draft: OrderDraft
     actor: Actor
+    # The caller's channel limits (empty: none); placing an order of another channel is refused.
+    channels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

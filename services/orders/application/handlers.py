@@ -23,7 +23,7 @@ from services.orders.application.commands import (
 from services.orders.application.ports import Clock, Cursor, IdFactory, OrdersUnitOfWork
 from services.orders.application.rule_sets import RuleBook, auto_review
 from services.orders.domain.access import may_access, visible_channels
-from services.orders.domain.errors import OrderNotFound
+from services.orders.domain.errors import ChannelNotAllowed, OrderNotFound
 from services.orders.domain.model import HOLD_STATES, Order
 from services.orders.domain.model import create_order as build_order
 from services.orders.domain.values import OrderStatus
@@ -41,6 +41,9 @@ async def create_order(
 ) -> CreateOrderResult:
     # Validate before touching the database: bad input costs no round trip and claims no key.
     order, events = build_order(cmd.draft, new_id(), clock(), cmd.actor)
+    # Checked before the lookup by channel order id, which would otherwise hand back another channel's order.
+    if not may_access(cmd.channels, order.channel):
+        raise ChannelNotAllowed(order.channel.value)
     async with uow:
         if (previous := await uow.replay(cmd, CreateOrderResult)) is not None:
             return previous

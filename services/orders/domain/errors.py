@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.kernel.errors import FailedPrecondition, InvalidArgument, NotFound
+from shared.kernel.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 
 
 class OrderNotFound(NotFound):
@@ -10,6 +10,15 @@ class OrderNotFound(NotFound):
 
     def __init__(self, order_id: str) -> None:
         super().__init__(f"order {order_id} does not exist", metadata={"order_id": order_id})
+
+
+class ChannelNotAllowed(PermissionDenied):
+    """A caller limited to some channels may not place orders of another (nor learn of its orders that way)."""
+
+    reason = "CHANNEL_NOT_ALLOWED"
+
+    def __init__(self, channel: str) -> None:
+        super().__init__(f"this caller may not place orders of channel {channel}", metadata={"channel": channel})
 
 
 class PaidAmountMismatch(FailedPrecondition):

@@ -304,3 +304,36 @@ async def test_pages_of_a_limited_caller_stay_in_its_channels(channel, world) ->
             break
     assert seen and {o.channel for o in seen} == {pb.CHANNEL_TMALL}
     assert len({o.order_id for o in seen}) == len(seen)
+
+
+async def test_a_limited_caller_places_only_its_channels_orders(channel, world) -> None:
+    limited = client(channel, TMALL_OPERATOR)
+    admin = client(channel, ADMIN)
+    jd = world["JD"]["pending"]
+    copy = await admin.GetOrder(pb.GetOrderRequest(order_id=jd.order_id))
+    # Re-placing the JD order's channel order id would hand back the JD order were it not refused first.
+    request = pb.CreateOrderRequest(
+        request_id=new_id(),
+        channel=pb.CHANNEL_JD,
+        channel_order_id=copy.order.channel_order_id,
+        customer_id=new_id(),
+        lines=[pb.OrderLineInput(sku="SKU-LAMP", quantity=1, unit_price=cny(5_000))],
+        shipping_fee=cny(800),
+        total=cny(5_800),
+    )
+    with pytest.raises(oms_client.OmsRpcError) as refused:
+        await limited.CreateOrder(request)
+    assert (refused.value.code, refused.value.reason) == (grpc.StatusCode.PERMISSION_DENIED, "CHANNEL_NOT_ALLOWED")
+    assert jd.order_id not in str(refused.value)
+    own = await limited.CreateOrder(
+        pb.CreateOrderRequest(
+            request_id=new_id(),
+            channel=pb.CHANNEL_TMALL,
+            channel_order_id=f"TM-{new_id()}",
+            customer_id=new_id(),
+            lines=[pb.OrderLineInput(sku="SKU-LAMP", quantity=1, unit_price=cny(5_000))],
+            shipping_fee=cny(800),
+            total=cny(5_800),
+        )
+    )
+    assert own.created and own.order.channel == pb.CHANNEL_TMALL

@@ -12,6 +12,7 @@ import pytest
 from services.orders.application import fulfilment, handlers, sla
 from services.orders.application.commands import (
     CancelOrder,
+    CreateOrder,
     GetOrder,
     ListOrders,
     OrderFilter,
@@ -30,7 +31,7 @@ from services.orders.domain.access import may_access, visible_channels
 from services.orders.domain.model import Order
 from services.orders.domain.shipments import Shipment, ShipmentLine, ShipmentStatus
 from services.orders.domain.values import Channel, OrderStatus
-from shared.kernel.errors import NotFound, Unavailable
+from shared.kernel.errors import NotFound, PermissionDenied, Unavailable
 from shared.kernel.ids import new_id
 from tests.unit.orders.test_orders_handlers import (
     ACTOR,
@@ -40,6 +41,7 @@ from tests.unit.orders.test_orders_handlers import (
     FakeUnitOfWork,
     Store,
     create,
+    draft,
     pay,
 )
 
@@ -274,3 +276,16 @@ def test_visible_channels() -> None:
     assert visible_channels(()) is None
     assert visible_channels(("JD", "TMALL")) == (Channel.TMALL, Channel.JD)
     assert visible_channels(("UNKNOWN",)) == ()
+
+
+async def test_a_limited_caller_may_not_place_another_channels_order_nor_learn_of_it(uow, clock) -> None:
+    existing = (await create(uow, clock, channel=Channel.JD, channel_order_id="JD-1")).order
+    published = len(uow.store.published)
+    # The same channel order id would otherwise answer with the existing JD order (created=False).
+    command = CreateOrder(new_id(), draft("JD-1", channel=Channel.JD), ACTOR, TMALL_ONLY)
+    with pytest.raises(PermissionDenied) as refused:
+        await handlers.create_order(command, uow, clock=clock, new_id=new_id)
+    assert refused.value.reason == "CHANNEL_NOT_ALLOWED" and refused.value.metadata == {"channel": "JD"}
+    assert list(uow.store.orders) == [existing.order_id] and len(uow.store.published) == published
+    own = CreateOrder(new_id(), draft("TM-9"), ACTOR, TMALL_ONLY)
+    assert (await handlers.create_order(own, uow, clock=clock, new_id=new_id)).created
