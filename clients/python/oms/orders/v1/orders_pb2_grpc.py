@@ -33,6 +33,10 @@ class OrdersServiceStub:
     INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED, field request_id). Every failure carries
     google.rpc.ErrorInfo (domain "oms.orders", a stable reason) or google.rpc.BadRequest field
     violations naming the offending field.
+
+    Object-level access: a caller whose token limits it to some channels sees another channel's order or
+    shipment exactly as a missing one (NOT_FOUND ORDER_NOT_FOUND / SHIPMENT_NOT_FOUND), its lists hold only
+    its channels, and CreateOrder for another channel is PERMISSION_DENIED (CHANNEL_NOT_ALLOWED).
     """
 
     def __init__(self, channel):
@@ -196,6 +200,10 @@ class OrdersServiceServicer:
     INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED, field request_id). Every failure carries
     google.rpc.ErrorInfo (domain "oms.orders", a stable reason) or google.rpc.BadRequest field
     violations naming the offending field.
+
+    Object-level access: a caller whose token limits it to some channels sees another channel's order or
+    shipment exactly as a missing one (NOT_FOUND ORDER_NOT_FOUND / SHIPMENT_NOT_FOUND), its lists hold only
+    its channels, and CreateOrder for another channel is PERMISSION_DENIED (CHANNEL_NOT_ALLOWED).
     """
 
     def CreateOrder(self, request, context):
@@ -730,6 +738,10 @@ class OrdersService:
     INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED, field request_id). Every failure carries
     google.rpc.ErrorInfo (domain "oms.orders", a stable reason) or google.rpc.BadRequest field
     violations naming the offending field.
+
+    Object-level access: a caller whose token limits it to some channels sees another channel's order or
+    shipment exactly as a missing one (NOT_FOUND ORDER_NOT_FOUND / SHIPMENT_NOT_FOUND), its lists hold only
+    its channels, and CreateOrder for another channel is PERMISSION_DENIED (CHANNEL_NOT_ALLOWED).
     """
 
     @staticmethod
