@@ -16,9 +16,11 @@ from rich.table import Table
 
 from shared.auth import ROLES, Principal, TokenAuthority
 from shared.embedded import EmbeddedServerError, default_state_dir, redact_url
+from shared.kernel.ids import new_id
 from tools.load.cli import load_command
 from tools.oms import audit as audit_tools
-from tools.oms.demo import run_demo
+from tools.oms.demo import CATALOGUE, run_demo
+from tools.oms.demo import seed as seed_catalogue
 from tools.oms.stack import (
     SERVING,
     ServiceSpec,
@@ -309,6 +311,22 @@ def token(
         raise typer.Exit(2)
     directory = (state_dir or default_state_dir()).resolve()
     typer.echo(TokenAuthority(signing_secret(directory)).issue(Principal(subject=subject, role=role)))
+
+
+@app.command()
+def seed(state_dir: StateDir = None) -> None:
+    """Load the demo catalogue into the running stack: a warehouse, stock and prices of the DEMO-* SKUs."""
+    directory = (state_dir or default_state_dir()).resolve()
+    state = read_state(directory) or {}
+    addresses = {name: entry["grpc_address"] for name, entry in (state.get("services") or {}).items()}
+    if not {"inventory", "pricing"} <= set(addresses):
+        console.print(
+            f"no running stack with inventory and pricing is recorded in {directory}; start one with `oms up`"
+        )
+        raise typer.Exit(2)
+    credentials = _operator_credentials(state_dir, role="operations")
+    asyncio.run(seed_catalogue(addresses, run_id=new_id(), credentials=credentials))
+    console.print("seeded: " + ", ".join(sorted(CATALOGUE)))
 
 
 @audit_app.command("verify")
