@@ -1,5 +1,4 @@
-"""Channel ingest over real processes: the running orders service pulls all six platforms from a misbehaving
-simulated marketplace, and two channels racing for the last units of a SKU sell exactly the stock."""
+"""Channel ingest end to end: six misbehaving platforms pulled by the running service; a race for stock."""
 
 from __future__ import annotations
 
@@ -155,6 +154,9 @@ async def test_six_misbehaving_channels_pulled_by_the_running_service_yield_ever
         await orders.ConfigureChannel(pb.ConfigureChannelRequest(request_id=new_id(), channel=channel, pull_now=True))
     second = await rounds_after(orders, asked)
     assert {c: s.last_error for c, s in second.items()} == dict.fromkeys(PLATFORMS, "")
+    # The orders came by pull: the service itself listed every platform and moved every cursor.
+    assert {platform for platform, code in market.requests if code == 200} == set(PLATFORMS.values())
+    assert all(s.cursor and s.cursor != first[c].cursor for c, s in second.items())
 
     expected = {
         channel: {oid: o for oid, o in snapshots.items() if oid != broken} for channel, snapshots in latest.items()
@@ -195,6 +197,8 @@ async def test_six_misbehaving_channels_pulled_by_the_running_service_yield_ever
     assert b"CORRUPTED" in corrupted[0].raw_payload
     junk = [f for f in mine if f.reason == "MALFORMED_PAYLOAD"]
     assert len(junk) == 1 and junk[0].channel_order_id == "" and junk[0].channel in PLATFORMS
+    pending = await channel_status(orders, pb.CHANNEL_TMALL)
+    assert pending.pending_failed_ingests == 1 + (junk[0].channel == pb.CHANNEL_TMALL)
 
     # Paid orders hold their units; the cancelled ones gave theirs back.
     held = sum(
