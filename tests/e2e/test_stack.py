@@ -363,7 +363,10 @@ async def test_sigint_during_start_up_stops_what_had_started(
     state_dir = tmp_path / "state"
     with oms_up(up_args(state_dir, [probe("alpha"), probe("mute")], database_prefix, stream_prefix), oms_env) as up:
         state = await eventually(lambda: recorded_status(state_dir, "starting"), timeout=60)
-        await eventually(lambda: (state_dir / "probe-mute.json").exists(), timeout=60)
+        # Both stand-ins have started (and recorded their helper) while mute keeps the stack starting.
+        await eventually(
+            lambda: all((state_dir / f"probe-{name}.json").exists() for name in ("alpha", "mute")), timeout=60
+        )
         up.send_signal(signal.SIGINT)
         output, _ = await asyncio.to_thread(up.communicate, timeout=60)
     assert up.returncode == 130, output
