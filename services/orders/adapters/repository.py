@@ -371,6 +371,21 @@ class SqlOrderRepository:
         if len(written) != len(added):
             raise Aborted(f"order {before.order_id} changed concurrently; retry")
 
+    async def set_hold_reason(self, before: Order, after: Order) -> None:
+        # Guarded like update: the row must still be in the status and hold it was loaded with.
+        changed = await self._session.execute(
+            update(orders)
+            .where(
+                orders.c.order_id == before.order_id,
+                orders.c.status == before.status.value,
+                orders.c.hold_reason == before.hold_reason,
+            )
+            .values(hold_reason=after.hold_reason, updated_at=after.updated_at)
+            .returning(orders.c.order_id)
+        )
+        if changed.first() is None:
+            raise Aborted(f"order {before.order_id} changed concurrently; retry")
+
     async def list(self, query: OrderFilter, after: Cursor | None, limit: int) -> Sequence[Order]:
         statement = select(orders, _lines_json)
         if query.statuses:

@@ -168,7 +168,11 @@ async def _reviewed(
     now: datetime,
 ) -> ChannelChange:
     """``change`` with the order auto-reviewed when ingesting made it PAID to be fulfilled here (its decision
-    kept in the batch). An order first seen after it shipped elsewhere holds no stock and is not reviewed."""
+    kept in the batch). An order first seen after it shipped elsewhere holds no stock and is not reviewed.
+
+    Whatever the review decides, a paid order holds its stock at once (one pool across channels), an order
+    held for a person included; only an order the review rejects (EXCEPTION) asks for none, as it will not
+    ship unless a person decides otherwise."""
     if ctx.review is None or change.order.status is not OrderStatus.PAID or change.stock is not StockIntent.HOLD:
         return change
     if before is not None and before.status is OrderStatus.PAID:
@@ -180,7 +184,8 @@ async def _reviewed(
     version, rules = batch.review_rules
     reviewed = review_order(change.order, rules, version, now)
     batch.decisions[change.order.order_id] = reviewed.decision
-    return ChannelChange(reviewed.order, (*change.events, *reviewed.events), change.stock)
+    stock = StockIntent.NONE if reviewed.order.status is OrderStatus.EXCEPTION else change.stock
+    return ChannelChange(reviewed.order, (*change.events, *reviewed.events), stock)
 
 
 def _record(snapshot: ChannelSnapshot, order_id: str) -> ChannelOrderRecord:

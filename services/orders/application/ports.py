@@ -47,6 +47,10 @@ class OrderRepository(Protocol):
         history entries it added."""
         ...
 
+    async def set_hold_reason(self, before: Order, after: Order) -> None:
+        """Persist a new hold reason of a held order whose status does not move (no history entry)."""
+        ...
+
     async def list(self, query: OrderFilter, after: Cursor | None, limit: int) -> Sequence[Order]:
         """Up to ``limit`` orders matching ``query`` past ``after``, in listing order, without history."""
         ...

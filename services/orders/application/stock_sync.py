@@ -2,7 +2,8 @@
 own-site order, and a cancelled one releases. Ingest only records what each order needs (stock_holds); this
 reconciler brings inventory in line, retrying what failed for a transient reason, so a slow or absent
 inventory never slows or loses an ingest. Inventory decides under its row locks, so two channels racing
-for the last units sell exactly the stock: the loser's order is refused and goes to EXCEPTION."""
+for the last units sell exactly the stock: the loser's order is refused and goes to EXCEPTION (an order
+held for review stays ON_HOLD, its hold reason flagged OUT_OF_STOCK)."""
 
 from __future__ import annotations
 
@@ -137,7 +138,11 @@ class StockReconciler:
             if order is not None:
                 change = flag_out_of_stock(order, refused.detail or refused.reason, now, self._actor)
                 if change.changed:
-                    await uow.orders.update(order, change.order)
+                    if len(change.order.history) > len(order.history):
+                        await uow.orders.update(order, change.order)
+                    else:
+                        # A held order stays held: only its hold reason carries the refusal.
+                        await uow.orders.set_hold_reason(order, change.order)
                     uow.publish(order.order_id, change.events)
             await uow.ingest.settle_stock(item.order_id, REFUSED, "", str(refused), now)
             await uow.commit()

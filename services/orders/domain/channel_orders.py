@@ -10,7 +10,7 @@ from services.orders.domain import events as ev
 from services.orders.domain.channel_mapping import ChannelSnapshot
 from services.orders.domain.channels import ChannelState, StockIntent
 from services.orders.domain.model import HOLD_STATES, TERMINAL, Order, create_order
-from services.orders.domain.rules import ID_MAX
+from services.orders.domain.rules import ID_MAX, REASON_MAX
 from services.orders.domain.values import Actor, Channel, OrderStatus
 
 CHANNEL_ACTOR = Actor("channel-ingest", "service")
@@ -109,9 +109,19 @@ def apply_snapshot(order: Order, snapshot: ChannelSnapshot, now: datetime, actor
 def flag_out_of_stock(order: Order, detail: str, now: datetime, actor: Actor) -> ChannelChange:
     """Inventory refused to hold stock for a paid order: stop it in EXCEPTION for a person to decide.
 
-    An order that moved on meanwhile (cancelled, or already held) is left as it is.
+    An order ON_HOLD (e.g. held by auto-review) stays held, for the person already due to look at it, but
+    its hold reason now starts with OUT_OF_STOCK and an OrderFlagged says so; it adds no history entry, as
+    its status does not move. An order in EXCEPTION, cancelled or past shipment is left as it is.
     """
-    if order.status in HOLD_STATES or order.status in TERMINAL or not order.before_shipment:
+    if order.status in TERMINAL or not order.before_shipment or order.status is OrderStatus.EXCEPTION:
         return ChannelChange(order, (), StockIntent.NONE)
-    flagged, events = order.transition(OrderStatus.EXCEPTION, f"{OUT_OF_STOCK}: {detail}"[:500], "", now, actor)
+    reason = f"{OUT_OF_STOCK}: {detail}"
+    if order.status is OrderStatus.ON_HOLD:
+        if order.hold_reason.startswith(OUT_OF_STOCK):
+            return ChannelChange(order, (), StockIntent.NONE)
+        # The review's reason stays readable after the flag: a person sees both why it was held and the refusal.
+        flagged = order.evolve(hold_reason=f"{reason} | {order.hold_reason}"[:REASON_MAX], updated_at=now)
+        event = ev.OrderFlagged(order.order_id, OUT_OF_STOCK, detail, now, order.resume_status)
+        return ChannelChange(flagged, (event,), StockIntent.NONE)
+    flagged, events = order.transition(OrderStatus.EXCEPTION, reason[:REASON_MAX], "", now, actor)
     return ChannelChange(flagged, tuple(events), StockIntent.NONE)
