@@ -15,26 +15,39 @@ WAREHOUSE_PROVINCES = ("浙江省", "江苏省", "上海市")
 
 @dataclass(frozen=True)
 class Catalogue:
-    """The run's SKUs: regular ones with ample stock, and the hot one of the flash sale."""
+    """The run's SKUs: regular ones with ample stock, the hot one of the flash sale, and the one the channel
+    orders of the ingest scenario sell (kept apart, as those orders are not the saga's: the stock checks of
+    the placed orders stay exact)."""
 
     run_id: str
     warehouse_id: str
     regular: tuple[str, ...]
     hot: str
     prices: dict[str, int]
+    channel_sku: str = ""
 
     @property
     def skus(self) -> tuple[str, ...]:
         return (*self.regular, self.hot)
 
     def to_json(self) -> dict[str, object]:
-        return {"warehouse_id": self.warehouse_id, "regular": list(self.regular), "hot": self.hot}
+        return {
+            "warehouse_id": self.warehouse_id,
+            "regular": list(self.regular),
+            "hot": self.hot,
+            "channel": self.channel_sku,
+        }
 
 
 def run_skus(run_id: str) -> tuple[list[str], str]:
     """The regular SKUs (one per demo product, same prices) and the hot SKU of ``run_id``."""
     regular = [f"LOAD-{run_id}-{sku.removeprefix('DEMO-')}" for sku in CATALOGUE if sku != LIMITED_SKU]
     return regular, f"LOAD-{run_id}-HOT"
+
+
+def channel_sku_of(run_id: str) -> str:
+    """The SKU the run's marketplace orders sell."""
+    return f"LOAD-{run_id}-CHANNEL"
 
 
 async def seed_catalogue(
@@ -52,6 +65,8 @@ async def seed_catalogue(
     demo_prices = [value for sku, value in CATALOGUE.items() if sku != LIMITED_SKU]
     prices = {sku: demo_prices[i] for i, sku in enumerate(regular)}
     prices[hot] = CATALOGUE[LIMITED_SKU]
+    channel_sku = channel_sku_of(run_id)
+    prices[channel_sku] = demo_prices[0]
     await pricing.SetPrices(
         pricing_pb2.SetPricesRequest(
             request_id=f"load-{run_id}-prices",
@@ -70,7 +85,7 @@ async def seed_catalogue(
         ),
     )
     warehouse_id = warehouse.warehouse.warehouse_id
-    for sku in (*regular, hot):
+    for sku in (*regular, hot, channel_sku):
         await inventory.ReceiveStock(
             inventory_pb2.ReceiveStockRequest(
                 request_id=f"load-{run_id}-stock-{sku}",
@@ -98,4 +113,5 @@ async def seed_catalogue(
         regular=tuple(regular),
         hot=hot,
         prices={sku: price for sku, (price, _, _) in prices.items()},
+        channel_sku=channel_sku,
     )

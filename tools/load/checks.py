@@ -88,6 +88,16 @@ REFUND_END_STATES = frozenset({"COMPLETED", "FAILED", "REJECTED"})
 
 
 @dataclass(frozen=True)
+class ChannelOrderFact:
+    """An order of one of the run's channel order ids as ListOrders (by channel) shows it."""
+
+    channel: str
+    channel_order_id: str
+    order_id: str
+    status: str
+
+
+@dataclass(frozen=True)
 class SagaFact:
     """What GetSaga says of a request whose answer the run did not hear (``NOT_FOUND``: no saga began)."""
 
@@ -116,6 +126,7 @@ class Facts:
     now: datetime
     problems: Sequence[str] = ()
     refunds: Mapping[str, Sequence[RefundFact]] = field(default_factory=dict)
+    channel_orders: Sequence[ChannelOrderFact] = ()
 
     def refunded(self, order_id: str) -> int:
         """What the completed refunds of an order paid back."""
@@ -551,6 +562,82 @@ def check_declines(facts: Facts) -> CheckResult:
     )
 
 
+def check_ingest(facts: Facts) -> CheckResult:
+    """Every distinct (channel, channel order id) sent appears exactly once: as one order in the channel's
+    listing, the very order the hub answered for each of its records; a duplicate was UNCHANGED (no second
+    order) and no order of the run's ids exists that was never sent. A batch whose answer was not heard may
+    or may not have been ingested (it is one transaction), so its ids may appear once or not at all."""
+    found = _Findings()
+    answered: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+    created: Counter[tuple[str, str]] = Counter()
+    unheard: set[tuple[str, str]] = set()
+    records = duplicates = 0
+    for attempt in facts.attempts:
+        if attempt.scenario != "ingest" or attempt.sent is None:
+            continue
+        records += len(attempt.channel_order_ids)
+        duplicates += attempt.duplicates
+        if attempt.outcome != "ok":
+            if attempt.outcome != "refused":
+                unheard.update((attempt.channel, cid) for cid in attempt.channel_order_ids)
+            continue
+        if len(attempt.ingested) != len(attempt.channel_order_ids):
+            found.add(
+                "answered short",
+                f"request {attempt.request_id}: {len(attempt.ingested)} results for"
+                f" {len(attempt.channel_order_ids)} records",
+            )
+        for sent_id, record in zip(attempt.channel_order_ids, attempt.ingested, strict=False):
+            key = (attempt.channel, sent_id)
+            if record.outcome == "FAILED":
+                found.add("not ingested", f"{attempt.channel} {sent_id}: {record.reason}")
+                continue
+            if record.channel_order_id != sent_id:
+                found.add("answered for another order", f"{attempt.channel} {sent_id}: {record.channel_order_id}")
+            answered[key].add(record.order_id)
+            if record.outcome == "CREATED":
+                created[key] += 1
+    listed: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
+    for order in facts.channel_orders:
+        listed[(order.channel, order.channel_order_id)].append(order.order_id)
+    for key, order_ids in sorted(answered.items()):
+        channel, cid = key
+        if len(order_ids) > 1:
+            found.add("split", f"{channel} {cid} was answered with {len(order_ids)} orders: {sorted(order_ids)}")
+        if created[key] > 1:
+            found.add("created twice", f"{channel} {cid} was CREATED by {created[key]} records")
+        shown = listed.get(key, [])
+        if not shown:
+            found.add("lost", f"{channel} {cid} (order {sorted(order_ids)[0]}) is not listed")
+        elif set(shown) - order_ids:
+            found.add("another order listed", f"{channel} {cid}: listed {shown}, answered {sorted(order_ids)}")
+    for key, shown in sorted(listed.items()):
+        channel, cid = key
+        if len(shown) > 1:
+            found.add("duplicated", f"{channel} {cid} has {len(shown)} orders: {shown}")
+        if key not in answered and key not in unheard:
+            found.add("not asked for", f"{channel} {cid} (order {shown[0]}) was never sent and acknowledged")
+    distinct = len(answered.keys() | unheard)
+    return CheckResult(
+        "ingest",
+        "each channel order ingested exactly once",
+        not found,
+        found.summary(
+            f"{records} records sent ({duplicates} resent duplicates): {distinct} distinct channel orders,"
+            f" {len(answered)} acknowledged, each listed once; {len(facts.channel_orders)} listed"
+        ),
+        found.examples,
+        {
+            "records": records,
+            "duplicates_sent": duplicates,
+            "distinct": distinct,
+            "acknowledged": len(answered),
+            "listed": len(facts.channel_orders),
+            **dict(found.counts),
+        },
+    )
+
+
 def check_verification(facts: Facts) -> CheckResult:
     """The checks saw everything they needed: no read of the services failed."""
     return CheckResult(
@@ -563,7 +650,7 @@ def check_verification(facts: Facts) -> CheckResult:
     )
 
 
-def evaluate(facts: Facts, *, flash: bool, declines: bool) -> list[CheckResult]:
+def evaluate(facts: Facts, *, flash: bool, declines: bool, ingest: bool = False) -> list[CheckResult]:
     """Every check, in the order the report lists them."""
     ledger = ledger_of(facts)
     orders = order_facts(facts)
@@ -580,5 +667,7 @@ def evaluate(facts: Facts, *, flash: bool, declines: bool) -> list[CheckResult]:
         results.append(check_flash(facts, ledger, orders))
     if declines:
         results.append(check_declines(facts))
+    if ingest:
+        results.append(check_ingest(facts))
     results.append(check_verification(facts))
     return results

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # Every scenario the tool can drive, in the order reports list them.
-SCENARIOS: tuple[str, ...] = ("place", "cancel", "retry", "decline", "flash", "refund")
+SCENARIOS: tuple[str, ...] = ("place", "cancel", "retry", "decline", "flash", "refund", "ingest")
 
+# Channel ingest (``ingest``) is off by default: its marketplace orders are another kind of traffic.
 DEFAULT_MIX = "place=76,cancel=8,refund=4,retry=6,decline=6"
 ARRIVAL_PROCESSES = ("poisson", "uniform")
 MAX_RATE = 100_000.0
@@ -93,6 +94,8 @@ class LoadConfig:
     timeout: float = 30.0
     retry_copies: int = 3
     refund_minor: int = 1_000
+    ingest_batch: int = 20
+    ingest_duplicates: float = 0.2
     seed: int = 7
     saga_sample: int = 200
     settle_timeout: float = 60.0
@@ -118,6 +121,8 @@ class LoadConfig:
         _finite_range("timeout", self.timeout, 0.0, 3_600.0, low_open=True)
         _int_range("retry_copies", self.retry_copies, 2, 20)
         _int_range("refund_minor", self.refund_minor, 1, 10**12)
+        _int_range("ingest_batch", self.ingest_batch, 1, 5_000)
+        _finite_range("ingest_duplicates", self.ingest_duplicates, 0.0, 0.9)
         _int_range("saga_sample", self.saga_sample, 0, 100_000)
         _finite_range("settle_timeout", self.settle_timeout, 0.0, 3_600.0)
         _int_range("verify_concurrency", self.verify_concurrency, 1, 1_000)

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tools.load.catalogue import Catalogue
 from tools.load.config import LoadConfig
-from tools.load.scenarios import Attempt, RefundDesk, Scenarios, Transport
+from tools.load.scenarios import Attempt, ChannelDesk, RefundDesk, Scenarios, Transport
 from tools.load.schedule import RateProfile, arrival_offsets
 from tools.load.stats import LatencySummary, Timeline
 
@@ -67,6 +67,7 @@ async def drive(
     console: Console | None = None,
     progress: bool = True,
     refunds: RefundDesk | None = None,
+    channels: ChannelDesk | None = None,
 ) -> Traffic:
     """Send the run's arrivals on their schedule and wait for the answers of all that were sent."""
     loop = asyncio.get_running_loop()
@@ -75,7 +76,7 @@ async def drive(
     def clock() -> float:
         return loop.time() - origin
 
-    scenarios = Scenarios(transport, catalogue, config, random.Random(config.seed), clock, refunds)
+    scenarios = Scenarios(transport, catalogue, config, random.Random(config.seed), clock, refunds, channels)
     profile = profile_of(config)
     offsets = arrival_offsets(
         profile, poisson=config.arrivals == "poisson", rng=random.Random(config.seed + 1), limit=config.max_requests

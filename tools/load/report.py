@@ -21,6 +21,7 @@ from tools.load.catalogue import Catalogue
 from tools.load.checks import CheckResult
 from tools.load.config import SCENARIOS, LoadConfig
 from tools.load.driver import Traffic
+from tools.load.scenarios import Attempt
 from tools.load.stats import LatencySummary
 
 RESULT_VERSION = 1
@@ -152,6 +153,25 @@ def summarise(traffic: Traffic, config: LoadConfig) -> dict[str, Any]:
         ).to_json(),
         "scenarios": per_scenario,
         "refusals": dict(refusals.most_common()),
+        "ingest": ingest_figures(attempts, window),
+    }
+
+
+def ingest_figures(attempts: list[Attempt], window: float) -> dict[str, Any]:
+    """Channel ingest: records sent and what the hub made of them; ``orders_per_s`` counts new orders
+    (CREATED) over the arrival window or until the last acknowledged batch, whichever is longer."""
+    batches = [a for a in attempts if a.scenario == "ingest"]
+    acked = [a for a in batches if a.outcome == "ok"]
+    outcomes: Counter[str] = Counter(record.outcome for a in acked for record in a.ingested)
+    last = max((a.finished for a in acked if a.finished is not None), default=0.0)
+    return {
+        "batches": len(batches),
+        "batches_acknowledged": len(acked),
+        "records_sent": sum(len(a.channel_order_ids) for a in batches if a.sent is not None),
+        "duplicates_sent": sum(a.duplicates for a in batches if a.sent is not None),
+        "outcomes": dict(outcomes),
+        "orders_ingested": outcomes["CREATED"],
+        "orders_per_s": round(outcomes["CREATED"] / max(window, last), 2) if batches else 0.0,
     }
 
 
@@ -177,6 +197,12 @@ def print_report(result: LoadResult, console: Console) -> None:
     table.add_row("order arrivals offered/s", f"{figures['offered_orders_per_s']:,.1f}")
     table.add_row("orders placed (achieved/s)", f"{figures['orders_placed']} ({figures['orders_per_s']:,.1f}/s)")
     table.add_row("decided/s (placed or refused)", f"{figures['decided_per_s']:,.1f}")
+    ingest = figures["ingest"]
+    if ingest["batches"]:
+        table.add_row("channel records sent (duplicates)", f"{ingest['records_sent']} ({ingest['duplicates_sent']})")
+        table.add_row(
+            "channel orders ingested (achieved/s)", f"{ingest['orders_ingested']} ({ingest['orders_per_s']:,.1f}/s)"
+        )
     table.add_row("not sent (in-flight cap)", str(figures["outcomes"].get("not_sent", 0)))
     table.add_row("peak in flight", str(figures["peak_in_flight"]))
     console.print(table)
@@ -330,7 +356,8 @@ td,th{{border:1px solid #ccc;padding:3px 8px;text-align:left}}.pass{{color:#2e7d
 started {html.escape(data["started_at"])}; commit {html.escape(env["git_commit"][:12])},
 {env["cores"]} cores, {env["memory_gb"]} GB, Python {html.escape(env["python"])}.</p>
 <p>Offered {figures["offered_per_s"]:,.1f} arrivals/s ({figures["offered_orders_per_s"]:,.1f} orders/s);
-placed {figures["orders_placed"]} orders ({figures["orders_per_s"]:,.1f}/s); decided {figures["decided_per_s"]:,.1f}/s.
+placed {figures["orders_placed"]} orders ({figures["orders_per_s"]:,.1f}/s); decided {figures["decided_per_s"]:,.1f}/s;
+ingested {figures["ingest"]["orders_ingested"]} channel orders ({figures["ingest"]["orders_per_s"]:,.1f}/s).
 </p>
 {render_svg(data["timeline"])}
 <h2>Checks</h2><table><tr><th>check</th><th>verdict</th><th>detail</th></tr>{rows}</table>

@@ -15,8 +15,8 @@ from tools.load.checks import SkuSnapshot, evaluate
 from tools.load.config import LoadConfig, LoadConfigError
 from tools.load.driver import Traffic, drive
 from tools.load.report import LoadResult
-from tools.load.scenarios import RefundDesk, Transport
-from tools.load.target import GrpcRefundDesk, GrpcTransport, Target
+from tools.load.scenarios import ChannelDesk, RefundDesk, Transport
+from tools.load.target import GrpcChannelDesk, GrpcRefundDesk, GrpcTransport, Target
 from tools.load.verify import Reader, collect, step_timings, stock_snapshot
 
 
@@ -42,6 +42,8 @@ class LoadRun:
                 raise LoadConfigError("mix", "the refund scenario needs the refunds service, which the stack lacks")
             # Refunds go to the refunds service over gRPC whichever way the orders travel.
             self.refunds = GrpcRefundDesk(target)
+        # Channel orders go to the orders service over gRPC whichever way the own-site orders travel.
+        self.channels: ChannelDesk | None = GrpcChannelDesk(target) if config.mix.weight("ingest") > 0 else None
         self.console = console
         self.progress = progress
         self._say = say or (lambda message: None)
@@ -77,6 +79,7 @@ class LoadRun:
             console=self.console,
             progress=self.progress,
             refunds=self.refunds,
+            channels=self.channels,
         )
         return self.traffic
 
@@ -86,7 +89,9 @@ class LoadRun:
         began = time.monotonic()
         facts = await collect(self.target, self.config, self.catalogue, self.traffic, self.initial, progress=self._say)
         mix = self.config.mix
-        checks = evaluate(facts, flash=mix.weight("flash") > 0, declines=mix.weight("decline") > 0)
+        checks = evaluate(
+            facts, flash=mix.weight("flash") > 0, declines=mix.weight("decline") > 0, ingest=mix.weight("ingest") > 0
+        )
         steps, sampled = await step_timings(
             self.target,
             self.traffic,

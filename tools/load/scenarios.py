@@ -15,6 +15,7 @@ from oms.saga.v1 import saga_pb2
 from shared.kernel.ids import new_id
 from tools.load.catalogue import Catalogue
 from tools.load.config import LoadConfig
+from tools.load.ingest import IngestBatch, IngestPlanner
 from tools.oms.demo import CURRENCY, NAMES
 
 # Codes that mean the system decided (the request was refused for what it is); anything else (UNAVAILABLE,
@@ -34,6 +35,10 @@ DECIDED_CODES = frozenset(
 CANCEL_REASON = "oms load: buyer changed mind"
 REFUND_DESCRIPTION = "oms load: price adjustment"
 REMARK_PREFIX = "oms-load"
+# An ingest batch is resent (same request id) when a concurrent batch on the same orders conflicted (ABORTED)
+# or after releasing a channel the surge guard paused; this many sends at most.
+INGEST_SENDS = 4
+INGEST_RETRY_SECONDS = 0.05
 
 
 def remark_tag(run_id: str, number: int) -> str:
@@ -85,6 +90,12 @@ class Attempt:
     refund_id: str = ""
     refund_minor: int = 0
     replies: list[str] = field(default_factory=list)
+    channel: str = ""
+    # Ingest: the channel order ids of the batch in request order, how many were resent from earlier
+    # batches, and the hub's answer per record.
+    channel_order_ids: tuple[str, ...] = ()
+    duplicates: int = 0
+    ingested: tuple[IngestRecord, ...] = ()
 
     @property
     def latency(self) -> float | None:
@@ -115,6 +126,16 @@ class Refunded:
     status: str
 
 
+@dataclass(frozen=True)
+class IngestRecord:
+    """The hub's answer for one record of an ingest batch."""
+
+    channel_order_id: str
+    outcome: str  # CREATED, UPDATED, UNCHANGED or FAILED
+    order_id: str = ""
+    reason: str = ""
+
+
 class CallFailed(Exception):
     """A call that ended without success: the gRPC code name (or the HTTP status's equivalent) and reason."""
 
@@ -142,6 +163,16 @@ class RefundDesk(Protocol):
     """Refunds as after-sales staff do them: request, approve, and wait for the refund saga to pay it."""
 
     async def refund(self, order_id: str, payment_id: str, amount_minor: int, timeout: float) -> Refunded: ...
+
+
+class ChannelDesk(Protocol):
+    """Marketplace orders as a channel connector delivers them: raw platform records, in batches."""
+
+    async def ingest(
+        self, request_id: str, channel: str, records: list[bytes], timeout: float
+    ) -> tuple[IngestRecord, ...]: ...
+
+    async def release(self, channel: str, timeout: float) -> None: ...
 
 
 def address_for(name: str, phone: str, number: int) -> common_pb2.Address:
@@ -197,9 +228,14 @@ class Scenarios:
         rng: random.Random,
         clock: Callable[[], float],
         refunds: RefundDesk | None = None,
+        channels: ChannelDesk | None = None,
     ) -> None:
         self._transport = transport
         self._refunds = refunds
+        self._channels = channels
+        self._planner = IngestPlanner(
+            config.run_id, catalogue.channel_sku, config.ingest_batch, config.ingest_duplicates, rng
+        )
         self._catalogue = catalogue
         self._config = config
         self._rng = rng
@@ -243,6 +279,9 @@ class Scenarios:
             return
         if attempt.scenario == "refund":
             await self._refund(attempt)
+            return
+        if attempt.scenario == "ingest":
+            await self._ingest(attempt)
             return
         request = place_request(
             self._catalogue,
@@ -344,3 +383,44 @@ class Scenarios:
             )
         else:  # still on its way when the deadline came: the verification reads where it ended
             attempt.outcome, attempt.code, attempt.reason = "error", "DEADLINE_EXCEEDED", f"REFUND_{refunded.status}"
+
+    async def _ingest(self, attempt: Attempt) -> None:
+        """A batch of paid marketplace orders of one platform through IngestChannelOrders; a conflict with a
+        concurrent batch (ABORTED) or a surge-guard pause (released, as an operator accepting the volume) is
+        retried with the same request id, as the contract asks."""
+        if self._channels is None:
+            raise RuntimeError("the ingest scenario needs the orders service's channel ingest")
+        batch = self._planner.next_batch(attempt.number)
+        attempt.request_id = new_id()
+        attempt.channel = batch.channel
+        attempt.channel_order_ids = batch.order_ids
+        attempt.duplicates = batch.duplicates
+        attempt.sent = self._clock()
+        answer = await self._send_batch(attempt.request_id, batch)
+        attempt.finished = self._clock()
+        if isinstance(answer, CallFailed):
+            attempt.outcome = "refused" if answer.decided else "error"
+            attempt.code, attempt.reason = answer.code, answer.reason
+            return
+        attempt.outcome = "ok"
+        attempt.ingested = answer
+        self._planner.answered(batch)
+
+    async def _send_batch(self, request_id: str, batch: IngestBatch) -> tuple[IngestRecord, ...] | CallFailed:
+        assert self._channels is not None
+        records = batch.records()
+        failed = CallFailed("UNAVAILABLE", "NOT_SENT")
+        for send in range(INGEST_SENDS):
+            try:
+                return await self._channels.ingest(request_id, batch.channel, records, self._config.timeout)
+            except CallFailed as error:
+                failed = error
+            if failed.reason == "CHANNEL_SYNC_PAUSED":
+                try:
+                    await self._channels.release(batch.channel, self._config.timeout)
+                except CallFailed as error:
+                    return error
+            elif failed.code != "ABORTED":
+                return failed
+            await asyncio.sleep(INGEST_RETRY_SECONDS * (send + 1))
+        return failed

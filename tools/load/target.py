@@ -19,7 +19,7 @@ from oms.saga.v1 import saga_pb2
 from shared.auth import Principal, TokenAuthority
 from shared.kernel.ids import new_id
 from tools.load.config import LoadConfigError
-from tools.load.scenarios import REFUND_DESCRIPTION, CallFailed, Placed, Refunded
+from tools.load.scenarios import REFUND_DESCRIPTION, CallFailed, IngestRecord, Placed, Refunded
 from tools.oms.stack import SECRET_FILE, StackError, read_state
 
 SUBJECT = "oms-load"
@@ -217,6 +217,47 @@ class GrpcRefundDesk:
         except oms_client.OmsRpcError as error:
             raise call_failed(error) from None
         return Refunded(refund.refund_id, refund.total.amount_minor, status)
+
+
+RELEASE_NOTE = "oms load: the run's channel volume is expected"
+
+
+class GrpcChannelDesk:
+    """Channel orders through OrdersService.IngestChannelOrders, as the connectors deliver them (calling as
+    ``service``); a channel the surge guard paused is released by ``operations``, whose duty that is."""
+
+    def __init__(self, target: Target) -> None:
+        self._orders = target.client("orders")
+        self._operator = target.client("orders", role="operations")
+
+    async def ingest(
+        self, request_id: str, channel: str, records: list[bytes], timeout: float
+    ) -> tuple[IngestRecord, ...]:
+        request = orders_pb2.IngestChannelOrdersRequest(
+            request_id=request_id, channel=orders_pb2.Channel.Value(channel), records=records
+        )
+        try:
+            reply = await self._orders.IngestChannelOrders(request, timeout=timeout)
+        except oms_client.OmsRpcError as error:
+            raise call_failed(error) from None
+        return tuple(
+            IngestRecord(
+                r.channel_order_id,
+                orders_pb2.IngestOutcome.Name(r.outcome).removeprefix("INGEST_OUTCOME_"),
+                r.order_id,
+                r.reason,
+            )
+            for r in reply.results
+        )
+
+    async def release(self, channel: str, timeout: float) -> None:
+        request = orders_pb2.ReleaseChannelSyncRequest(
+            request_id=new_id(), channel=orders_pb2.Channel.Value(channel), note=RELEASE_NOTE
+        )
+        try:
+            await self._operator.ReleaseChannelSync(request, timeout=timeout)
+        except oms_client.OmsRpcError as error:
+            raise call_failed(error) from None
 
 
 # HTTP statuses of the gateway's problems and the gRPC code each stands for (services/gateway/domain/problems.py).

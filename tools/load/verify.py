@@ -21,6 +21,7 @@ from tools.load.catalogue import Catalogue
 from tools.load.checks import (
     REFUND_END_STATES,
     TERMINAL_SAGA_STATES,
+    ChannelOrderFact,
     Facts,
     HoldFact,
     OrderFact,
@@ -31,6 +32,7 @@ from tools.load.checks import (
 )
 from tools.load.config import LoadConfig
 from tools.load.driver import Traffic
+from tools.load.ingest import channel_tag
 from tools.load.stats import LatencySummary
 from tools.load.target import Target
 
@@ -242,6 +244,38 @@ async def list_run_orders(reader: Reader, skus: Sequence[str], since: datetime, 
             return found
 
 
+async def list_channel_orders(
+    reader: Reader, channel: str, prefix: str, since: datetime, until: datetime
+) -> list[ChannelOrderFact]:
+    """The channel's orders created in the run's window whose channel order id starts with ``prefix``."""
+    found: list[ChannelOrderFact] = []
+    token = ""
+    after, before = Timestamp(), Timestamp()
+    after.FromDatetime(since)
+    before.FromDatetime(until)
+    while True:
+        request = orders_pb2.ListOrdersRequest(
+            channel=orders_pb2.Channel.Value(channel), created_after=after, created_before=before, oldest_first=True
+        )
+        request.page.page_size, request.page.page_token = PAGE_SIZE, token
+        reply = await reader.call("orders", "ListOrders", request)
+        if reply is None:
+            return found
+        found.extend(
+            ChannelOrderFact(
+                channel,
+                o.channel_order_id,
+                o.order_id,
+                orders_pb2.OrderStatus.Name(o.status).removeprefix("ORDER_STATUS_"),
+            )
+            for o in reply.orders
+            if o.channel_order_id.startswith(prefix)
+        )
+        token = reply.page.next_page_token
+        if not token:
+            return found
+
+
 async def collect(
     target: Target,
     config: LoadConfig,
@@ -297,6 +331,16 @@ async def collect(
         progress(f"reading the refunds of {len(refunded_orders)} orders")
         refunds = await refunds_of(reader, refunded_orders, config.settle_timeout)
     paid = dict(await reader.each(order_ids, payments))
+    channels = sorted({a.channel for a in traffic.attempts if a.scenario == "ingest" and a.sent is not None})
+    channel_orders: list[ChannelOrderFact] = []
+    if channels:
+        progress(f"listing the run's orders of {len(channels)} channels")
+        prefix = channel_tag(catalogue.run_id)
+        for found in await reader.each(
+            channels,
+            lambda channel: list_channel_orders(reader, channel, prefix, traffic.started_at - CLOCK_MARGIN, until),
+        ):
+            channel_orders.extend(found)
     return Facts(
         run_id=catalogue.run_id,
         skus=catalogue.skus,
@@ -313,6 +357,7 @@ async def collect(
         now=datetime.now(UTC),
         problems=reader.problems,
         refunds=refunds,
+        channel_orders=channel_orders,
     )
 
 
