@@ -184,6 +184,34 @@ def test_out_of_stock_flags_a_paid_order_and_leaves_a_moved_one() -> None:
     assert not flag_out_of_stock(cancelled, "x", NOW, CHANNEL_ACTOR).changed
 
 
+def test_out_of_stock_keeps_a_held_order_held_and_flags_its_hold_reason_once() -> None:
+    order = opened(ChannelState.PAID).order
+    under, _ = order.transition(S.UNDER_REVIEW, "auto-review", "", NOW, CHANNEL_ACTOR)
+    held, _ = under.transition(S.ON_HOLD, "REVIEW_HOLD:supervisor: otherwise", "", NOW, CHANNEL_ACTOR)
+    later = NOW + timedelta(minutes=1)
+    change = flag_out_of_stock(held, "sku=SKU-TEE-M requested=2 available=0 仓𠮷", later, CHANNEL_ACTOR)
+    assert change.order.status is S.ON_HOLD and change.order.resume_status is S.UNDER_REVIEW
+    assert change.order.hold_reason == (
+        "OUT_OF_STOCK: sku=SKU-TEE-M requested=2 available=0 仓𠮷 | REVIEW_HOLD:supervisor: otherwise"
+    )
+    # The status does not move, so no history entry; the flag is an event.
+    assert change.order.history == held.history and change.order.updated_at == later
+    assert change.events == (
+        ev.OrderFlagged(
+            held.order_id, "OUT_OF_STOCK", "sku=SKU-TEE-M requested=2 available=0 仓𠮷", later, S.UNDER_REVIEW
+        ),
+    )
+    assert not flag_out_of_stock(change.order, "again", later, CHANNEL_ACTOR).changed
+    long = flag_out_of_stock(held, "𠮷" * 600, later, CHANNEL_ACTOR).order.hold_reason
+    assert len(long) == 500 and long.startswith("OUT_OF_STOCK: 𠮷")
+
+
+def test_out_of_stock_leaves_an_order_in_exception_as_it_is() -> None:
+    order = opened(ChannelState.PAID).order
+    rejected, _ = order.transition(S.EXCEPTION, "REVIEW_REJECT: fraud", "", NOW, CHANNEL_ACTOR)
+    assert not flag_out_of_stock(rejected, "x", NOW, CHANNEL_ACTOR).changed
+
+
 def test_payment_references_fit_the_payment_id() -> None:
     assert payment_reference(Channel.JD, "J-1") == "JD:J-1"
     long = payment_reference(Channel.JD, "J" * 128)

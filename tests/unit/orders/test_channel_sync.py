@@ -97,6 +97,11 @@ class FakeOrders:
         return self.store.orders.get(order_id)
 
     async def update(self, before: Order, after: Order) -> None:
+        assert len(after.history) > len(before.history)
+        self.store.orders[after.order_id] = after
+
+    async def set_hold_reason(self, before: Order, after: Order) -> None:
+        assert after.history == before.history and after.status is before.status
         self.store.orders[after.order_id] = after
 
 
@@ -282,6 +287,22 @@ async def test_holds_are_reserved_refused_or_retried_by_what_inventory_says() ->
     # Third failure: 2 s doubled twice.
     assert store.retried == {down.order_id: NOW + timedelta(seconds=8)}
     assert down.order_id not in store.settled
+
+
+async def test_a_held_order_refused_its_stock_stays_held_and_is_flagged() -> None:
+    store = Store()
+    paid = paid_order()
+    under, _ = paid.transition(OrderStatus.UNDER_REVIEW, "auto-review", "", NOW, CHANNEL_ACTOR)
+    held, _ = under.transition(OrderStatus.ON_HOLD, "REVIEW_HOLD:supervisor: otherwise", "", NOW, CHANNEL_ACTOR)
+    store.orders = {held.order_id: held}
+    store.work = [work(held.order_id)]
+    inventory = FakeInventory({held.order_id: StockRefused("INSUFFICIENT_STOCK", "sku=SKU-MUG available=1")})
+    assert await reconciler(store, inventory).run_once() == 1
+    assert store.settled[held.order_id][0] == "REFUSED"
+    flagged = store.orders[held.order_id]
+    assert flagged.status is OrderStatus.ON_HOLD and flagged.resume_status is OrderStatus.UNDER_REVIEW
+    assert flagged.hold_reason.startswith("OUT_OF_STOCK: sku=SKU-MUG available=1 | REVIEW_HOLD:supervisor")
+    assert [type(e).__name__ for e in store.published] == ["OrderFlagged"]
 
 
 async def test_releases_are_sent_and_a_refused_release_is_recorded_not_retried() -> None:
