@@ -268,3 +268,29 @@ async def test_the_command_refuses_a_bad_option_with_its_field(suite: Suite):
 
     assert process.returncode == 2
     assert "mix[1]" in stdout.decode() and "teleport" in stdout.decode()
+
+
+async def test_a_short_channel_ingest_run_ingests_each_marketplace_order_exactly_once(suite: Suite):
+    # 24 batches of 8 records, the platforms in turn (four batches each), a quarter resent from earlier batches.
+    run = await driven(
+        suite, mix=parse_mix("place=1,ingest=3"), rate=16.0, duration=2.0, ingest_batch=8, ingest_duplicates=0.25
+    )
+
+    result = await verified(run)
+
+    assert verdicts(result) == dict.fromkeys(verdicts(result), "PASS"), [c.to_json() for c in result.checks]
+    batches = [a for a in result.traffic.attempts if a.scenario == "ingest"]
+    assert {a.channel for a in batches} == {
+        "CHANNEL_TMALL",
+        "CHANNEL_JD",
+        "CHANNEL_DOUYIN",
+        "CHANNEL_PINDUODUO",
+        "CHANNEL_SHOPIFY",
+        "CHANNEL_OWN_SITE",
+    }
+    ingest = result.figures()["ingest"]
+    assert ingest["duplicates_sent"] > 0
+    assert ingest["outcomes"].get("UNCHANGED", 0) == ingest["duplicates_sent"]
+    check = next(c for c in result.checks if c.name == "ingest")
+    assert check.figures["listed"] == check.figures["distinct"] == ingest["orders_ingested"] > 0
+    assert ingest["orders_per_s"] > 0

@@ -26,14 +26,16 @@ _NAMES = ("张伟", "李娜", "吉𠮷", "𠮷野家", "Bob Norman", "王芳")
 
 
 def channel_tag(run_id: str) -> str:
-    """Nine digits tied to the run: every channel order id of the run starts with them (digits only, as a
-    Taobao tid is a number)."""
-    return f"{int.from_bytes(hashlib.sha256(run_id.encode()).digest()[:8], 'big') % 10**9:09d}"
+    """Six digits tied to the run, never starting with 0: every channel order id of the run starts with them.
+    Ids are digits only and at most 18 long, as a Taobao tid is a number that fits 64 bits (and a leading
+    zero would not survive it)."""
+    return str(100_000 + int.from_bytes(hashlib.sha256(run_id.encode()).digest()[:8], "big") % 900_000)
 
 
 def channel_order_id(run_id: str, number: int, index: int) -> str:
-    """The platform order id of record ``index`` of arrival ``number``: unique within the run."""
-    return f"{channel_tag(run_id)}{number:08d}{index:04d}"
+    """The platform order id of record ``index`` (below 10,000, the batch limit) of arrival ``number``
+    (below 10**8): unique within the run."""
+    return f"{channel_tag(run_id)}{number % 10**8:08d}{index:04d}"
 
 
 def market_order(run_id: str, number: int, index: int, sku: str, now: datetime) -> MarketOrder:
