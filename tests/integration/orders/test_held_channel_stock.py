@@ -4,9 +4,11 @@ inventory and orders services run in-process, with the default review rules acti
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import grpc
 import oms_client
 import pytest
 from oms.inventory.v1 import inventory_pb2
@@ -24,6 +26,7 @@ from tools.marketplace.payloads import Line, OrderFactory, encode
 
 pb = orders_pb2
 ADMIN = (("x-oms-role", "admin"), ("x-oms-subject", "held-stock-keeper"))
+OPS = (("x-oms-role", "operations"), ("x-oms-subject", "ops-held-stock"))
 # Over the default rules' 5000 CNY: held for the supervisor queue.
 BIG_UNIT_FEN = 600_000
 
@@ -48,9 +51,9 @@ async def orders_database(service_database: Any) -> str:
 
 
 @pytest.fixture(scope="module")
-async def orders(
+async def orders_channel(
     inventory: tuple[str, Any], orders_database: str, redis_url: str, stream_prefix: str
-) -> AsyncIterator[Any]:
+) -> AsyncIterator[grpc.aio.Channel]:
     settings = Settings(
         service_name="orders",
         database_url=orders_database,
@@ -63,7 +66,17 @@ async def orders(
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("OMS_INVENTORY_ADDRESS", inventory[0])
         async with running_service(settings, build) as channel:
-            yield oms_client.ServiceClient.for_service(channel, "orders", timeout=30)
+            yield channel
+
+
+@pytest.fixture(scope="module")
+def orders(orders_channel: grpc.aio.Channel) -> Any:
+    return oms_client.ServiceClient.for_service(orders_channel, "orders", timeout=30)
+
+
+@pytest.fixture(scope="module")
+def ops(orders_channel: grpc.aio.Channel) -> Any:
+    return oms_client.ServiceClient.for_service(orders_channel, "orders", metadata=OPS, timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -89,15 +102,22 @@ async def available(inventory: Any, sku: str) -> inventory_pb2.SkuAvailability:
     return (await inventory.GetAvailability(inventory_pb2.GetAvailabilityRequest(skus=[sku]))).items[0]
 
 
-async def ingest_one(orders: Any, prefix: str, sku: str, quantity: int) -> str:
-    market_order = OrderFactory(prefix=prefix).make(lines=(Line(sku, quantity, BIG_UNIT_FEN),))
+async def ingest(orders: Any, prefix: str, *lines: tuple[str, int]) -> list[str]:
+    """One paid Tmall order per (sku, quantity), in one batch; their order ids."""
+    factory = OrderFactory(prefix=prefix)
+    market_orders = [factory.make(lines=(Line(sku, quantity, BIG_UNIT_FEN),)) for sku, quantity in lines]
     reply = await orders.IngestChannelOrders(
         pb.IngestChannelOrdersRequest(
-            request_id=new_id(), channel=pb.CHANNEL_TMALL, records=[encode("taobao", market_order)]
+            request_id=new_id(), channel=pb.CHANNEL_TMALL, records=[encode("taobao", o) for o in market_orders]
         )
     )
     assert reply.failed == 0, reply
-    return reply.results[0].order_id
+    return [r.order_id for r in reply.results]
+
+
+async def ingest_one(orders: Any, prefix: str, sku: str, quantity: int) -> str:
+    (order_id,) = await ingest(orders, prefix, (sku, quantity))
+    return order_id
 
 
 async def applied(engine: AsyncEngine, order_id: str, *wanted: str) -> str:
@@ -153,3 +173,31 @@ async def test_a_held_order_refused_its_stock_stays_held_and_is_flagged_out_of_s
     assert "REVIEW_HOLD:supervisor" in order.hold_reason
     level = await available(stock_keeper, sku)
     assert (level.reserved, level.available) == (0, 1)
+
+
+async def test_an_order_the_review_rejects_asks_for_no_stock_while_a_held_one_in_its_batch_does(
+    orders: Any, ops: Any, inventory: tuple[str, Any], engine: AsyncEngine
+) -> None:
+    _, stock_keeper = inventory
+    recalled, fine = "SKU-RECALLED-" + new_id()[-8:], "SKU-DRUM-" + new_id()[-8:]
+    await receive(stock_keeper, recalled, 5)
+    await receive(stock_keeper, fine, 5)
+    rules = {
+        "rules": [{"id": "reject-recalled", "when": {"skus": [recalled]}, "then": "reject", "reason": "召回 𠮷"}],
+        "otherwise": {"then": "hold", "queue": "supervisor", "reason": "no rule approved it"},
+    }
+    stored = await ops.SetReviewRules(pb.SetReviewRulesRequest(request_id=new_id(), rules_json=json.dumps(rules)))
+    await ops.ActivateReviewRules(pb.ActivateReviewRulesRequest(request_id=new_id(), version=stored.rule_set.version))
+    rejected_id, held_id = await ingest(orders, "83", (recalled, 2), (fine, 2))
+    rejected = (await orders.GetOrder(pb.GetOrderRequest(order_id=rejected_id))).order
+    assert rejected.status == pb.ORDER_STATUS_EXCEPTION
+    assert rejected.hold_reason.startswith("REVIEW_REJECT")
+    # Stock holds are written in the ingest's own transaction: the rejected order has none, now or later.
+    async with engine.connect() as connection:
+        rows = await connection.scalar(
+            text("SELECT count(*) FROM stock_holds WHERE order_id::text = :id"), {"id": rejected_id}
+        )
+    assert rows == 0
+    assert await applied(engine, held_id, "HELD", "REFUSED") == "HELD"
+    assert (await available(stock_keeper, fine)).available == 3
+    assert (await available(stock_keeper, recalled)).available == 5
