@@ -74,7 +74,8 @@ def load_command(
     mix: Annotated[
         str,
         typer.Option(
-            help="Scenario weights: place, cancel, refund, retry (same idempotency key), decline, flash (hot SKU)."
+            help="Scenario weights: place, cancel, refund, retry (same idempotency key), decline, flash (hot SKU),"
+            " ingest (batches of marketplace orders through IngestChannelOrders; off by default)."
         ),
     ] = DEFAULT_MIX,
     max_in_flight: Annotated[
@@ -83,6 +84,10 @@ def load_command(
     max_requests: Annotated[int | None, typer.Option(help="Stop after this many arrivals.")] = None,
     flash_units: Annotated[int, typer.Option(help="Units of the hot SKU for the flash sale.")] = 1_000,
     stock: Annotated[int, typer.Option(help="Units of each regular SKU.")] = 1_000_000,
+    ingest_batch: Annotated[int, typer.Option(help="Marketplace orders per ingest arrival (1-5,000).")] = 20,
+    ingest_duplicates: Annotated[
+        float, typer.Option(help="Share of each ingest batch resent from earlier batches (0-0.9).")
+    ] = 0.2,
     timeout: Annotated[float, typer.Option(help="Deadline of each request, seconds.")] = 30.0,
     seed: Annotated[int, typer.Option(help="Seed of the arrival times and the scenario choices.")] = 7,
     saga_sample: Annotated[int, typer.Option(help="Sagas read back for the per-step timings.")] = 200,
@@ -141,6 +146,8 @@ def load_command(
             mix=parse_mix(mix),
             stock=stock,
             flash_units=flash_units,
+            ingest_batch=ingest_batch,
+            ingest_duplicates=ingest_duplicates,
             timeout=timeout,
             seed=seed,
             saga_sample=saga_sample,
