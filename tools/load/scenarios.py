@@ -409,15 +409,20 @@ class Scenarios:
     async def _send_batch(self, request_id: str, batch: IngestBatch) -> tuple[IngestRecord, ...] | CallFailed:
         assert self._channels is not None
         records = batch.records()
-        failed = CallFailed("UNAVAILABLE", "NOT_SENT")
+        # The resends share the one deadline, so a batch ends within ``timeout`` like every other arrival.
+        deadline = self._clock() + self._config.timeout
+        failed = CallFailed("DEADLINE_EXCEEDED", "DEADLINE_EXCEEDED")
         for send in range(INGEST_SENDS):
+            left = deadline - self._clock()
+            if left <= 0:
+                break
             try:
-                return await self._channels.ingest(request_id, batch.channel, records, self._config.timeout)
+                return await self._channels.ingest(request_id, batch.channel, records, left)
             except CallFailed as error:
                 failed = error
             if failed.reason == "CHANNEL_SYNC_PAUSED":
                 try:
-                    await self._channels.release(batch.channel, self._config.timeout)
+                    await self._channels.release(batch.channel, max(deadline - self._clock(), 0.001))
                 except CallFailed as error:
                     return error
             elif failed.code != "ABORTED":

@@ -16,7 +16,7 @@ from tools.load.config import DEFAULT_MIX, LoadConfig, LoadConfigError, parse_mi
 from tools.load.driver import drive
 from tools.load.ingest import CHANNEL_OF_PLATFORM, IngestPlanner, channel_order_id, channel_tag
 from tools.load.report import ingest_figures
-from tools.load.scenarios import Attempt, CallFailed, IngestRecord
+from tools.load.scenarios import INGEST_SENDS, Attempt, CallFailed, IngestRecord
 from tools.marketplace.payloads import PLATFORMS
 
 RUN = "r1"
@@ -310,3 +310,24 @@ def test_ingest_options_are_checked_and_off_in_the_default_mix():
         with pytest.raises(LoadConfigError) as raised:
             LoadConfig(**{field: value})  # type: ignore[arg-type]
         assert raised.value.field == field
+
+
+async def test_a_batch_that_keeps_conflicting_stops_resending_and_stays_unheard():
+    hub_sends: Counter[str] = Counter()
+
+    class AlwaysConflicting(FakeHub):
+        async def ingest(self, request_id: str, channel: str, records: list[bytes], timeout: float):  # type: ignore[no-untyped-def]
+            hub_sends[request_id] += 1
+            raise CallFailed("ABORTED", "CONCURRENT_INGEST")
+
+    traffic = await drive(
+        ingest_config(duration=0.01),
+        NoSaga(),
+        CATALOGUE,
+        progress=False,
+        channels=AlwaysConflicting(),  # type: ignore[arg-type]
+    )
+
+    (attempt,) = traffic.attempts
+    assert (attempt.outcome, attempt.code) == ("error", "ABORTED")
+    assert hub_sends[attempt.request_id] == INGEST_SENDS
