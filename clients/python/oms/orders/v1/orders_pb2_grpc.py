@@ -293,9 +293,10 @@ class OrdersServiceServicer:
         modified time, or version where the platform has one) is applied in order - paid, shipping address
         changed, cancelled by the buyer - and an older one never moves an order back. Marketplace orders
         arrive paid: a new paid order is created PAID (and auto-reviewed like a MarkOrderPaid) and its stock
-        is reserved through inventory.v1 Reserve right after the commit (an order the stock cannot cover goes
-        to EXCEPTION with
-        reason OUT_OF_STOCK). A record that cannot be mapped is not refused: it is kept with its raw
+        is reserved through inventory.v1 Reserve right after the commit, whatever the review decided, except
+        for an order the review rejects (EXCEPTION), which reserves nothing. An order the stock cannot cover
+        goes to EXCEPTION with reason OUT_OF_STOCK; one held for review stays ON_HOLD with a hold reason
+        starting OUT_OF_STOCK and an OrderFlagged event. A record that cannot be mapped is not refused: it is kept with its raw
         payload and reason in the failed-ingest queue (outcome FAILED; ChannelIngestFailed is published)
         and retried, while the other records are ingested. Counts toward the surge guard: more new
         orders in the current hour than the threshold (300% of the previous hour by default) pauses the
