@@ -43,6 +43,11 @@ class Settings(ServiceSettings):
     saga_compensation_attempts: int = Field(default=8, ge=1, description="Calls of an undo before parking.")
     saga_compensation_backoff_seconds: float = Field(default=0.1, ge=0)
     saga_peer_timeout_seconds: float = Field(default=5.0, gt=0, description="Deadline of each participant call.")
+    saga_max_running: int = Field(
+        default=256,
+        ge=0,
+        description="New placements are refused (SAGA_OVERLOADED) past this many running; 0: no limit.",
+    )
     reservation_ttl_seconds: int = Field(default=DEFAULT_RESERVATION_TTL_SECONDS, ge=60, le=7 * 24 * 3600)
     saga_refund_events: bool = Field(
         default=True, description="Start refund execution sagas on refunds' RefundReadyForExecution events."
@@ -91,6 +96,7 @@ def build_coordinator(
             renew_interval_seconds=lease / 3,
             park_seconds=settings.saga_park_seconds,
             default_wait_seconds=settings.grpc_default_deadline_seconds,
+            max_running=settings.saga_max_running,
         ),
     )
 

@@ -21,7 +21,7 @@ from services.saga.application.engine import RunOutcome, SagaEngine
 from services.saga.application.execute_refund import REFUND_ID
 from services.saga.application.place_order import ORDER_ID
 from services.saga.application.ports import SagaStore
-from services.saga.domain.errors import PlacementInProgress, SagaInProgress, SagaNotFound
+from services.saga.domain.errors import CoordinatorBusy, PlacementInProgress, SagaInProgress, SagaNotFound
 from services.saga.domain.model import Saga, SagaKind, SagaState
 from shared.aio import every, wait_any
 from shared.kernel import codec
@@ -75,6 +75,9 @@ class CoordinatorSettings:
     default_wait_seconds: float = 30.0
     # Answer this long before the caller's deadline, so the answer still reaches it.
     deadline_margin_seconds: float = 0.05
+    # New placements are refused (SAGA_OVERLOADED) while this many sagas run here: past its capacity a
+    # coordinator that takes everything makes every caller time out; 0 means no limit.
+    max_running: int = 0
 
 
 def failure_error(saga: Saga) -> OmsError:
@@ -123,6 +126,11 @@ class Coordinator:
     async def place_order(self, command: PlaceOrder, *, deadline: float | None = None) -> Saga:
         """Run (or join) the placement saga of ``command.request_id``; its end state, or the failure raised."""
         command.validate()
+        if self._settings.max_running and len(self._running) >= self._settings.max_running:
+            raise CoordinatorBusy(
+                f"{len(self._running)} sagas are running here; retry later",
+                metadata={"running": str(len(self._running))},
+            )
         saga = await self._start_or_join(command, SagaKind.PLACE_ORDER, data=None)
         return self._outcome(await self.wait(saga.saga_id, deadline=deadline))
 

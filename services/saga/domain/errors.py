@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.kernel.errors import Aborted, FailedPrecondition, NotFound
+from shared.kernel.errors import Aborted, FailedPrecondition, NotFound, ResourceExhausted
 
 
 class SagaNotFound(NotFound):
@@ -13,6 +13,13 @@ class SagaInProgress(Aborted):
     """The caller's deadline came before the saga ended; the saga goes on and may be asked again."""
 
     reason = "SAGA_IN_PROGRESS"
+
+
+class CoordinatorBusy(ResourceExhausted):
+    """This coordinator already runs as many placements as it can finish in time; nothing was started, so the
+    caller may retry later (with the same request id) or on another replica."""
+
+    reason = "SAGA_OVERLOADED"
 
 
 class PlacementInProgress(FailedPrecondition):

@@ -9,7 +9,7 @@ import pytest
 
 from services.saga.application.commands import CancelOrder, GetSaga, ListSagas
 from services.saga.application.coordinator import Coordinator, CoordinatorSettings
-from services.saga.domain.errors import PlacementInProgress, SagaInProgress, SagaNotFound
+from services.saga.domain.errors import CoordinatorBusy, PlacementInProgress, SagaInProgress, SagaNotFound
 from services.saga.domain.model import SagaKind, SagaState
 from shared.kernel.errors import FailedPrecondition, InvalidArgument, Unavailable
 from shared.kernel.ids import new_id
@@ -127,6 +127,22 @@ async def test_a_caller_past_its_deadline_gets_saga_in_progress_and_the_saga_goe
 
     assert saga.state is SagaState.SUCCEEDED
     assert caught.value.metadata["state"] == "RUNNING"
+
+
+async def test_past_its_capacity_a_coordinator_refuses_new_placements_and_starts_nothing(harness: Harness) -> None:
+    gate, entered = harness.world.gate("payments.capture")
+    runner = coordinator(harness, max_running=1)
+    first = asyncio.create_task(runner.place_order(place(), deadline=soon()))
+    await entered.wait()
+
+    with pytest.raises(CoordinatorBusy) as refused:
+        await runner.place_order(place(), deadline=soon())
+
+    assert refused.value.reason == "SAGA_OVERLOADED"
+    assert len(harness.store.db.rows) == 1  # the refused request stored nothing
+    gate.set()
+    assert (await first).state is SagaState.SUCCEEDED
+    assert (await runner.place_order(place(), deadline=soon())).state is SagaState.SUCCEEDED
 
 
 async def test_recovery_finishes_sagas_a_dead_coordinator_left(harness: Harness) -> None:

@@ -104,7 +104,8 @@ class SagaServiceServicer:
         NOT_FOUND (SKU_NOT_PRICED), UNAVAILABLE (PROVIDER_UNAVAILABLE, or UNAVAILABLE when a
         participant stayed unreachable after the retries); ABORTED (SAGA_IN_PROGRESS, metadata
         saga_id) when the caller's deadline comes before the saga ends: retry with the same request_id
-        or call GetSaga.
+        or call GetSaga; RESOURCE_EXHAUSTED (SAGA_OVERLOADED) when this coordinator already runs as many
+        placements as it is configured for (nothing was started: retry later or on another replica).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
