@@ -312,6 +312,14 @@ class SqlExceptionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    async def open_by_level(self) -> dict[int, int]:
+        statement = (
+            select(order_exceptions.c.escalation_level, func.count())
+            .where(order_exceptions.c.status == ExceptionStatus.OPEN.value)
+            .group_by(order_exceptions.c.escalation_level)
+        )
+        return {level: count for level, count in (await self._session.execute(statement)).all()}
+
     async def lock(self, exception_id: str) -> OrderException | None:
         if not is_valid_id(exception_id):
             return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, Self, TypeVar
@@ -76,6 +76,9 @@ class ExceptionRepository(Protocol):
         self, now: datetime, escalation: ExceptionEscalation, limit: int
     ) -> Sequence[OrderException]:
         """Raise the level of open exceptions whose age reached a higher level; return them at their new level."""
+
+    async def open_by_level(self) -> Mapping[int, int]:
+        """How many exceptions are open at each escalation level (levels with none may be left out)."""
 
 
 class RefundsUnitOfWork(Protocol):

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from services.refunds.application.ports import Clock, RefundsConfig, RefundsUnitOfWork
-from shared.metrics import record_sla_breach
+from shared.metrics import EXCEPTIONS_OPEN, record_sla_breach
 
 # SLA breach kinds of shared.metrics.SLA_BREACHES this service records.
 REFUND_OVERDUE = "refund_overdue"
@@ -85,8 +85,13 @@ async def sweep(unit_of_work: Callable[[], RefundsUnitOfWork], clock: Clock, con
                 break
         return done
 
-    return SweepReport(
+    report = SweepReport(
         escalated_refunds=await drain(escalate_undecided_refunds),
         overdue_refunds=await drain(flag_overdue_refunds),
         escalated_exceptions=await drain(escalate_exceptions),
     )
+    async with unit_of_work() as uow:
+        open_now = await uow.exceptions.open_by_level()
+    for level in range(len(config.exception_escalation.levels) + 1):
+        EXCEPTIONS_OPEN.labels(str(level)).set(open_now.get(level, 0))
+    return report

@@ -4,6 +4,7 @@ rules, and a ledger with the same arithmetic as the SQL one."""
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -126,6 +127,11 @@ class FakeExceptions:
             and (status is None or e.status is status)
             and e.exception_id > after
         ][:limit]
+
+    async def open_by_level(self) -> dict[int, int]:
+        return dict(
+            Counter(e.escalation_level for e in self._state.exceptions.values() if e.status is ExceptionStatus.OPEN)
+        )
 
     async def claim_escalations(
         self, now: datetime, escalation: ExceptionEscalation, limit: int

@@ -158,6 +158,9 @@ async def test_overdue_refunds_and_escalated_exceptions_count_as_sla_breaches_on
     assert breaches("refund_overdue") == overdue + 1
     assert breaches("exception_unresolved") == unresolved + 1
     assert breaches("exception_unhandled") == unhandled + 1
+    # The backlog gauge counts the open exception at the level it has reached, and none below.
+    assert REGISTRY.get_sample_value("oms_exceptions_open", {"level": "2"}) == 1
+    assert REGISTRY.get_sample_value("oms_exceptions_open", {"level": "0"}) == 0
 
 
 def test_exception_levels_name_their_breach() -> None:
