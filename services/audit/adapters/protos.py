@@ -13,6 +13,7 @@ from oms.common.v1 import common_pb2
 from services.audit.application.commands import VerificationReport
 from services.audit.domain.chain import BreakKind, ChainVerification
 from services.audit.domain.model import AuditEntry, Change
+from shared.grpc.convert import timestamp_out as instant_out
 from shared.kernel.errors import InvalidArgument
 
 # Integers travel as doubles in google.protobuf.Value; beyond 2**53 they would not be exact anyway.
@@ -24,12 +25,6 @@ def instant_in(message: Timestamp, field: str) -> datetime:
         return message.ToDatetime(tzinfo=UTC)
     except (ValueError, OverflowError) as error:
         raise InvalidArgument.field(field, "is not a valid timestamp") from error
-
-
-def instant_out(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
 
 
 def _plain(value: Any) -> Any:

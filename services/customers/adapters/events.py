@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import singledispatch
 
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 from oms.common.v1 import common_pb2
 from oms.customers.v1 import customers_pb2, events_pb2
 
 from services.customers.domain import events
 from services.customers.domain.pii import mask_phone
 from services.customers.domain.values import CustomerKind, CustomerTier
+from shared.grpc.convert import timestamp_out as timestamp
 
 AGGREGATE_TYPE = "customer"
-
-
-def timestamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
 
 
 def tier_to_proto(tier: CustomerTier) -> customers_pb2.CustomerTier.ValueType:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from oms.inventory.v1 import inventory_pb2
 
 from services.inventory.application.commands import Page
@@ -20,18 +18,11 @@ from services.inventory.domain.model import (
     StockLevel,
     Warehouse,
 )
+from shared.grpc.convert import timestamp_out as timestamp
 from shared.kernel.errors import InvalidArgument
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
-
-
-def timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def warehouse_out(warehouse: Warehouse) -> inventory_pb2.Warehouse:

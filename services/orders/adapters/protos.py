@@ -26,6 +26,7 @@ from services.orders.domain.values import (
     StatusChange,
 )
 from shared.context import current_call
+from shared.grpc.convert import money_out
 from shared.kernel.errors import InvalidArgument
 from shared.kernel.money import Money
 
@@ -87,10 +88,6 @@ def money_in(message: common_pb2.Money, field: str, *, present: bool = True) -> 
     if not (len(currency) == 3 and currency.isascii() and currency.isalpha() and currency.isupper()):
         raise InvalidArgument.field(f"{field}.currency", "must be a 3-letter ISO 4217 code such as CNY")
     return Money(message.amount_minor, currency)
-
-
-def money_out(amount: Money) -> common_pb2.Money:
-    return common_pb2.Money(amount_minor=amount.amount_minor, currency=amount.currency)
 
 
 def instant_in(message: Timestamp, field: str) -> datetime:

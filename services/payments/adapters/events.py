@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from google.protobuf import message
-from google.protobuf.timestamp_pb2 import Timestamp
-from oms.common.v1 import common_pb2
 from oms.payments.v1 import events_pb2, payments_pb2
 
 from services.payments.domain import events
-from shared.kernel.money import Money
-
-
-def money(amount: Money) -> common_pb2.Money:
-    return common_pb2.Money(amount_minor=amount.amount_minor, currency=amount.currency)
-
-
-def timestamp(at: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(at)
-    return stamp
+from shared.grpc.convert import money_out as money
+from shared.grpc.convert import timestamp_out as timestamp
 
 
 def integration_event(event: events.PaymentEvent) -> message.Message:

@@ -24,6 +24,7 @@ from services.pricing.domain.promotions import (
 from services.pricing.domain.quote import Quote
 from services.pricing.domain.shipping import ShippingRule
 from services.pricing.domain.validation import DEFAULT_CURRENCY
+from shared.grpc.convert import timestamp_out as instant_out
 from shared.kernel.errors import InvalidArgument
 from shared.kernel.money import Money
 
@@ -45,12 +46,6 @@ def instant_in(message: Timestamp, field: str) -> datetime:
         return message.ToDatetime(tzinfo=UTC)
     except (ValueError, OverflowError) as error:
         raise InvalidArgument.field(field, "is not a valid timestamp") from error
-
-
-def instant_out(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
 
 
 def status_in(number: int, field: str) -> PromotionStatus | None:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from functools import singledispatch
 
 from google.protobuf import message
-from google.protobuf.timestamp_pb2 import Timestamp
 from oms.common.v1 import common_pb2
 from oms.refunds.v1 import events_pb2, refunds_pb2
 
@@ -24,22 +22,11 @@ from services.refunds.domain.values import (
     Responsibility,
     StockAction,
 )
-from shared.kernel.money import Money
+from shared.grpc.convert import money_out as money
+from shared.grpc.convert import timestamp_out as timestamp
 
 REFUND = "refund"
 ORDER_EXCEPTION = "order_exception"
-
-
-def money(value: Money) -> common_pb2.Money:
-    return common_pb2.Money(amount_minor=value.amount_minor, currency=value.currency)
-
-
-def timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def actor(value: Actor | None) -> common_pb2.Actor | None:

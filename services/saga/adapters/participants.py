@@ -34,6 +34,7 @@ from services.saga.application.ports import (
 from services.saga.domain.model import StepError
 from services.saga.domain.placement import Buyer, Line, PaymentMethod, Placement
 from services.saga.domain.refund import RefundExecution, RefundItem, ReservedLine
+from shared.grpc.convert import money_out
 from shared.kernel.money import Money
 
 T = TypeVar("T")
@@ -72,10 +73,6 @@ def _enum_name(enum: Any, value: int, prefix: str) -> str:
         return str(enum.Name(value)).removeprefix(prefix)
     except ValueError:
         return str(value)
-
-
-def money_out(money: Money) -> common_pb2.Money:
-    return common_pb2.Money(amount_minor=money.amount_minor, currency=money.currency)
 
 
 def money_in(money: common_pb2.Money) -> Money:

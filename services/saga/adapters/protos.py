@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from google.protobuf.timestamp_pb2 import Timestamp
 from oms.common.v1 import common_pb2
 from oms.saga.v1 import saga_pb2
 
@@ -13,6 +10,7 @@ from services.saga.application.execute_refund import PAYMENT_REFUND_ID, REFUND_I
 from services.saga.application.place_order import CUSTOMER_ID, ORDER_ID, PAYMENT_ID, RESERVATION_ID, total_of
 from services.saga.domain.model import Saga, SagaState, StepError, StepRecord
 from services.saga.domain.placement import Address, Buyer, Line, PaymentMethod, Placement
+from shared.grpc.convert import timestamp_out as _timestamp
 from shared.kernel.errors import InvalidArgument
 
 ORDER_TYPES = {
@@ -93,14 +91,6 @@ def list_sagas_in(request: saga_pb2.ListSagasRequest) -> ListSagas:
             raise InvalidArgument.field(f"states[{i}]", "is not a saga state")
         states.append(SagaState(saga_pb2.SagaState.Name(value).removeprefix("SAGA_STATE_")))
     return ListSagas(tuple(dict.fromkeys(states)), request.page.page_size, request.page.page_token)
-
-
-def _timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def error_out(error: StepError | None) -> saga_pb2.StepError | None:
