@@ -133,10 +133,6 @@ class UnitOfWork:
         await self.session.rollback()
         self._pending = []
 
-    async def execute(self, statement: Any, parameters: Any = None) -> Any:
-        """Run a Core statement in this transaction."""
-        return await self.session.execute(statement, parameters)
-
     def emit(self, *events: message.Message, aggregate_type: str, aggregate_id: str) -> None:
         """Queue integration events; they reach the outbox in this transaction at commit."""
         now = utc_now()

@@ -70,11 +70,3 @@ class Money:
         sign = "-" if self.amount_minor < 0 else ""
         units, cents = divmod(abs(self.amount_minor), 100)
         return f"{sign}{units}.{cents:02d} {self.currency}"
-
-
-def total(amounts: Sequence[Money], currency: str = DEFAULT_CURRENCY) -> Money:
-    """The exact sum of ``amounts`` (zero in ``currency`` when empty)."""
-    result = Money.zero(amounts[0].currency if amounts else currency)
-    for amount in amounts:
-        result = result + amount
-    return result
