@@ -46,7 +46,13 @@ from services.orders.domain.channel_mapping import (
     map_record,
     parse_payload,
 )
-from services.orders.domain.channel_orders import CHANNEL_ACTOR, ChannelChange, apply_snapshot, open_channel_order
+from services.orders.domain.channel_orders import (
+    CHANNEL_ACTOR,
+    ChannelChange,
+    apply_snapshot,
+    arrival,
+    open_channel_order,
+)
 from services.orders.domain.channels import (
     FailedIngestState,
     IngestOutcome,
@@ -216,7 +222,7 @@ async def _create_new(
             failure.channel_order_id = key
             batch.failures.append((index, failure))
             continue
-        opened[key] = await _reviewed(uow, ctx, batch, None, opened[key], now)
+        opened[key] = arrival(await _reviewed(uow, ctx, batch, None, opened[key], now))
     claimed = await uow.ingest.claim(
         batch.channel, [_record(batch.latest[key][1], change.order.order_id) for key, change in opened.items()], now
     )

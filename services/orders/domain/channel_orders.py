@@ -65,8 +65,16 @@ def open_channel_order(snapshot: ChannelSnapshot, order_id: str, now: datetime, 
     elif snapshot.state is ChannelState.CANCELLED:
         order, cancelled = order.cancel(CANCELLED_ON_CHANNEL, snapshot.modified_at, actor)
         events.extend(cancelled)
-    order = order.evolve(updated_at=now)
-    return ChannelChange(order, (ev.OrderCreated(order), *events), stock)
+    return arrival(ChannelChange(order.evolve(updated_at=now), tuple(events), stock))
+
+
+def arrival(change: ChannelChange) -> ChannelChange:
+    """The events of an order first seen in one ingest transaction, however many steps it took there (created,
+    paid, reviewed): one OrderCreated with the order as it stands at the end, its history holding every step,
+    then the facts of the arrival (OrderPaid, OrderFlagged, OrderCancelled, OrderReviewed). The steps' own
+    OrderStatusChanged would repeat that history entry for entry, so they are not emitted."""
+    facts = tuple(e for e in change.events if not isinstance(e, ev.OrderCreated | ev.OrderStatusChanged))
+    return ChannelChange(change.order, (ev.OrderCreated(change.order), *facts), change.stock)
 
 
 def apply_snapshot(order: Order, snapshot: ChannelSnapshot, now: datetime, actor: Actor) -> ChannelChange:

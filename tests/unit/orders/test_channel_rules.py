@@ -13,7 +13,9 @@ from services.orders.domain import events as ev
 from services.orders.domain.channel_mapping import ChannelSnapshot
 from services.orders.domain.channel_orders import (
     CHANNEL_ACTOR,
+    ChannelChange,
     apply_snapshot,
+    arrival,
     flag_out_of_stock,
     open_channel_order,
     payment_reference,
@@ -33,6 +35,7 @@ from services.orders.domain.channels import (
 from services.orders.domain.errors import PaidAmountMismatch
 from services.orders.domain.errors_channels import ChannelSyncPaused
 from services.orders.domain.model import OrderDraft
+from services.orders.domain.review import DEFAULT_REVIEW_RULES_JSON, parse_review_rules, review_order
 from services.orders.domain.values import Address, Channel, LineInput, OrderStatus
 from shared.kernel.ids import new_id
 from shared.kernel.money import Money
@@ -84,8 +87,21 @@ def test_a_paid_snapshot_opens_a_paid_order_that_holds_stock() -> None:
     assert order.history[1].changed_at == CREATED + timedelta(seconds=4)
     assert order.payment_id == "TMALL:T-1"
     assert change.stock is StockIntent.HOLD
-    assert [type(e) for e in change.events] == [ev.OrderCreated, ev.OrderPaid, ev.OrderStatusChanged]
+    assert [type(e) for e in change.events] == [ev.OrderCreated, ev.OrderPaid]
     assert change.events[0].order == order
+
+
+def test_an_order_reviewed_on_arrival_is_one_created_event_with_its_history_and_facts() -> None:
+    change = opened(ChannelState.PAID)
+    reviewed = review_order(change.order, parse_review_rules(DEFAULT_REVIEW_RULES_JSON), 3, NOW)
+    arrived = arrival(ChannelChange(reviewed.order, (*change.events, *reviewed.events), change.stock))
+    assert [type(e) for e in arrived.events] == [ev.OrderCreated, ev.OrderPaid, ev.OrderReviewed]
+    created = arrived.events[0]
+    assert isinstance(created, ev.OrderCreated) and created.order == reviewed.order
+    decided = reviewed.order.status
+    assert decided in (S.APPROVED, S.ON_HOLD)
+    assert [h.to_status for h in created.order.history] == [S.PENDING_PAYMENT, S.PAID, S.UNDER_REVIEW, decided]
+    assert arrived.stock is StockIntent.HOLD
 
 
 def test_an_unpaid_snapshot_opens_an_order_awaiting_payment() -> None:
