@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Self, TypeVar
 
 from google.protobuf import any_pb2, message
-from google.protobuf.timestamp_pb2 import Timestamp
 from oms.common.v1 import common_pb2
 from oms.events.v1 import events_pb2
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from shared.context import current_call
+from shared.grpc.convert import timestamp_out
 from shared.kernel import codec
 from shared.kernel.errors import Aborted, FieldViolation, InvalidArgument
 from shared.kernel.ids import new_id
@@ -56,27 +57,36 @@ def envelope_for(
     event: message.Message, *, source: str, aggregate_type: str, aggregate_id: str, now: datetime
 ) -> events_pb2.EventEnvelope:
     """Wrap an integration event with its id, type, time, trace context (and baggage) and request id."""
+    return envelopes_for((event,), source=source, aggregate_type=aggregate_type, aggregate_id=aggregate_id, now=now)[0]
+
+
+def envelopes_for(
+    events: Iterable[message.Message], *, source: str, aggregate_type: str, aggregate_id: str, now: datetime
+) -> list[events_pb2.EventEnvelope]:
+    """Wrap the integration events of one aggregate at one moment: what they share (time, trace context,
+    baggage, request id, actor, peer) is read once for all of them; each gets its own id."""
     carrier = trace_headers()
-    payload = any_pb2.Any()
-    payload.Pack(event)
-    occurred_at = Timestamp()
-    occurred_at.FromDatetime(now)
     call = current_call.get()
-    return events_pb2.EventEnvelope(
-        id=new_id(),
-        type=event.DESCRIPTOR.full_name,
-        source=source,
-        occurred_at=occurred_at,
-        traceparent=carrier.get("traceparent", ""),
-        tracestate=carrier.get("tracestate", ""),
-        baggage=carrier.get("baggage", ""),
-        request_id=call.request_id,
-        aggregate_type=aggregate_type,
-        aggregate_id=aggregate_id,
-        payload=payload,
-        actor=common_pb2.Actor(subject=call.subject, role=call.role),
-        peer=call.peer,
-    )
+    shared_fields = {
+        "source": source,
+        "occurred_at": timestamp_out(now),
+        "traceparent": carrier.get("traceparent", ""),
+        "tracestate": carrier.get("tracestate", ""),
+        "baggage": carrier.get("baggage", ""),
+        "request_id": call.request_id,
+        "aggregate_type": aggregate_type,
+        "aggregate_id": aggregate_id,
+        "actor": common_pb2.Actor(subject=call.subject, role=call.role),
+        "peer": call.peer,
+    }
+    envelopes = []
+    for event in events:
+        payload = any_pb2.Any()
+        payload.Pack(event)
+        envelopes.append(
+            events_pb2.EventEnvelope(id=new_id(), type=event.DESCRIPTOR.full_name, payload=payload, **shared_fields)
+        )
+    return envelopes
 
 
 class UnitOfWork:
@@ -135,10 +145,10 @@ class UnitOfWork:
 
     def emit(self, *events: message.Message, aggregate_type: str, aggregate_id: str) -> None:
         """Queue integration events; they reach the outbox in this transaction at commit."""
-        now = utc_now()
         self._pending.extend(
-            envelope_for(e, source=self.source, aggregate_type=aggregate_type, aggregate_id=aggregate_id, now=now)
-            for e in events
+            envelopes_for(
+                events, source=self.source, aggregate_type=aggregate_type, aggregate_id=aggregate_id, now=utc_now()
+            )
         )
 
     async def replay(self, command: Any, result_type: type[R]) -> R | None:

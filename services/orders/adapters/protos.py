@@ -7,7 +7,7 @@ Inbound: enums, money and timestamps are checked here so a bad request names its
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
@@ -27,6 +27,7 @@ from services.orders.domain.values import (
 )
 from shared.context import current_call
 from shared.grpc.convert import money_out
+from shared.grpc.convert import timestamp_out as instant_out
 from shared.kernel.errors import InvalidArgument
 from shared.kernel.money import Money
 
@@ -64,8 +65,6 @@ def order_type_in(number: int) -> OrderType:
 _CHANNELS = {c: orders_pb2.Channel.Value("CHANNEL_" + c.value) for c in Channel}
 _STATUSES = {s: orders_pb2.OrderStatus.Value("ORDER_STATUS_" + s.value) for s in OrderStatus}
 _ORDER_TYPES = {t: orders_pb2.OrderType.Value("ORDER_TYPE_" + t.value) for t in OrderType}
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 
 
 def channel_out(channel: Channel) -> int:
@@ -95,12 +94,6 @@ def instant_in(message: Timestamp, field: str) -> datetime:
         return message.ToDatetime(tzinfo=UTC)
     except (ValueError, OverflowError) as error:
         raise InvalidArgument.field(field, "is not a valid timestamp") from error
-
-
-def instant_out(moment: datetime) -> Timestamp:
-    """The Timestamp of an aware datetime, by integer arithmetic (Timestamp.FromDatetime is far slower)."""
-    seconds, micros = divmod((moment - _EPOCH) // _MICROSECOND, 1_000_000)
-    return Timestamp(seconds=seconds, nanos=micros * 1000)
 
 
 def address_in(message: common_pb2.Address) -> Address:
