@@ -38,7 +38,7 @@ from services.orders.application.channel_ports import (
     SyncHour,
 )
 from services.orders.domain.channel_mapping import MappingEntry, MappingKind
-from services.orders.domain.channels import FailedIngestState, SyncGate, SyncState
+from services.orders.domain.channels import ChannelState, FailedIngestState, SyncGate, SyncState
 from services.orders.domain.values import Actor, Channel
 from shared.kernel.errors import InvalidArgument
 from shared.kernel.ids import new_id
@@ -508,6 +508,26 @@ class SqlIngestRepository:
             ),
             {"order_id": order_id, "now": now},
         )
+
+    async def hold_again(self, order_id: str, now: datetime) -> bool:
+        # Only while the channel still reports the order paid: one first seen shipped left a warehouse already.
+        held = await self._session.execute(
+            text(
+                """
+                INSERT INTO stock_holds AS h (order_id, desired, applied, next_attempt_at, updated_at)
+                SELECT co.order_id, 'HELD', 'NONE', CAST(:now AS timestamptz), CAST(:now AS timestamptz)
+                FROM channel_orders AS co
+                WHERE co.order_id = :order_id AND co.rank = :paid_rank
+                LIMIT 1
+                ON CONFLICT (order_id) DO UPDATE SET desired = 'HELD', next_attempt_at = CAST(:now AS timestamptz),
+                    updated_at = CAST(:now AS timestamptz)
+                WHERE h.applied = 'REFUSED' OR h.desired <> 'HELD'
+                RETURNING h.order_id
+                """
+            ),
+            {"order_id": order_id, "now": now, "paid_rank": ChannelState.PAID.rank},
+        )
+        return held.first() is not None
 
     async def record_failures(
         self,

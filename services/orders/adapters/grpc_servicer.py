@@ -188,6 +188,8 @@ class OrdersServicer(ChannelRpcs, FulfilmentRpcs, orders_pb2_grpc.OrdersServiceS
             protos.actor_in(request.actor, request.HasField("actor")),
             caller_channels(),
         )
-        order = await handlers.transition_order(command, self._uow(), clock=self._clock)
+        order = await handlers.transition_order(
+            command, self._uow(), clock=self._clock, stock_wanted=self._ingest.stock_wanted
+        )
         _tag(order)
         return orders_pb2.TransitionOrderResponse(order=protos.order_out(order))

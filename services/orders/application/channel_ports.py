@@ -274,6 +274,11 @@ class IngestRepository(Protocol):
         """Turn the order's stock hold, if it has one, towards RELEASED."""
         ...
 
+    async def hold_again(self, order_id: str, now: datetime) -> bool:
+        """Turn the stock of a channel order its channel still reports paid towards HELD when it holds none (never
+        asked for, refused by inventory or being given back); False when nothing changed."""
+        ...
+
     async def record_failures(
         self,
         channel: Channel,

@@ -7,9 +7,11 @@ instead of overwriting each other. A payment is auto-reviewed in its own transac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from services.orders.application import pagination
+from services.orders.application.channel_ports import ChannelsUnitOfWork
 from services.orders.application.commands import (
     CancelOrder,
     CreateOrder,
@@ -23,8 +25,9 @@ from services.orders.application.commands import (
 from services.orders.application.ports import Clock, Cursor, IdFactory, OrdersUnitOfWork
 from services.orders.application.rule_sets import RuleBook, auto_review
 from services.orders.domain.access import may_access, visible_channels
+from services.orders.domain.channel_orders import payment_reference
 from services.orders.domain.errors import ChannelNotAllowed, OrderNotFound
-from services.orders.domain.model import HOLD_STATES, Order
+from services.orders.domain.model import HOLD_STATES, PRE_SHIPMENT, Order
 from services.orders.domain.model import create_order as build_order
 from services.orders.domain.values import OrderStatus
 from shared.kernel.errors import Aborted, InvalidArgument
@@ -105,7 +108,16 @@ async def cancel_order(cmd: CancelOrder, uow: OrdersUnitOfWork, *, clock: Clock)
     return cancelled
 
 
-async def transition_order(cmd: TransitionOrder, uow: OrdersUnitOfWork, *, clock: Clock) -> Order:
+async def transition_order(
+    cmd: TransitionOrder,
+    uow: ChannelsUnitOfWork,
+    *,
+    clock: Clock,
+    stock_wanted: Callable[[], None] = lambda: None,
+) -> Order:
+    """Move the order as a person asks. A channel order let go on from EXCEPTION / ON_HOLD asks for its stock
+    again if it holds none (the review rejected it, or inventory refused it); ``stock_wanted`` is called after
+    that commit, so the stock reconciler runs at once."""
     _require_id("order_id", cmd.order_id)
     if cmd.target_status is OrderStatus.CANCELLED:
         raise InvalidArgument.field("target_status", "use CancelOrder to cancel an order")
@@ -113,11 +125,15 @@ async def transition_order(cmd: TransitionOrder, uow: OrdersUnitOfWork, *, clock
         if (previous := await uow.replay(cmd, Order)) is not None:
             return previous
         order = await _locked(uow, cmd.order_id, cmd.channels)
-        moved, events = order.transition(cmd.target_status, cmd.reason, cmd.tracking_number, clock(), cmd.actor)
+        now = clock()
+        moved, events = order.transition(cmd.target_status, cmd.reason, cmd.tracking_number, now, cmd.actor)
         await uow.orders.update(order, moved)
         uow.publish(order.order_id, events)
+        held_again = _channel_paid_order_let_go_on(order, moved) and await uow.ingest.hold_again(order.order_id, now)
         await uow.remember(cmd, moved)
         await uow.commit()
+    if held_again:
+        stock_wanted()
     return moved
 
 
@@ -164,6 +180,16 @@ def allocated(order: Order) -> bool:
     """Whether the order's lines are in shipments (it was allocated and has not shipped)."""
     shipping = (OrderStatus.ALLOCATED, OrderStatus.PICKING)
     return order.status in shipping or (order.status in HOLD_STATES and order.resume_status in shipping)
+
+
+def _channel_paid_order_let_go_on(before: Order, after: Order) -> bool:
+    """Whether an order paid on its sales channel (its stock goes through channel ingest, not the saga) leaves
+    EXCEPTION / ON_HOLD for a state on the way to shipment."""
+    return (
+        before.status in HOLD_STATES
+        and after.status in PRE_SHIPMENT
+        and after.payment_id == payment_reference(after.channel, after.channel_order_id)
+    )
 
 
 async def _locked(uow: OrdersUnitOfWork, order_id: str, channels: tuple[str, ...]) -> Order:
