@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Self, TypeVar
 
+import orjson
 from google.protobuf import any_pb2, message
 from oms.common.v1 import common_pb2
 from oms.events.v1 import events_pb2
@@ -47,6 +48,12 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def json_rows(rows: Sequence[Any]) -> str:
+    """Rows (dicts or dataclasses holding text, numbers, datetimes, enums, UUIDs) as one JSON text: the
+    parameter of a set-wise statement (``json_populate_recordset``) that writes a whole batch at once."""
+    return orjson.dumps(rows).decode()
 
 
 def utc_now() -> datetime:

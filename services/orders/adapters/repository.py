@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +23,7 @@ from services.orders.domain.values import (
     OrderType,
     StatusChange,
 )
+from shared.db import json_rows
 from shared.kernel.errors import Aborted
 from shared.kernel.money import Money
 
@@ -277,8 +277,8 @@ class SqlOrderRepository:
         order_rows, line_rows, history_rows = [], [], []
         for order in new_orders:
             row = _order_row(order)
-            row["created_at"] = order.created_at.isoformat()
-            row["updated_at"] = order.updated_at.isoformat()
+            row["created_at"] = order.created_at
+            row["updated_at"] = order.updated_at
             order_rows.append(row)
             for line in order.lines:
                 line_rows.append(
@@ -293,14 +293,13 @@ class SqlOrderRepository:
                 )
             for entry in _history_values(order.history, 1):
                 entry["order_id"] = order.order_id
-                entry["changed_at"] = entry["changed_at"].isoformat()
                 history_rows.append(entry)
         inserted = await self._session.execute(
             _CREATE_MANY,
             {
-                "orders": json.dumps(order_rows, ensure_ascii=False),
-                "lines": json.dumps(line_rows, ensure_ascii=False),
-                "history": json.dumps(history_rows, ensure_ascii=False),
+                "orders": json_rows(order_rows),
+                "lines": json_rows(line_rows),
+                "history": json_rows(history_rows),
             },
         )
         return {str(row[0]) for row in inserted}
