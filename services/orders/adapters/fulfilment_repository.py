@@ -38,6 +38,7 @@ from services.orders.domain.review import ReviewDecision, ReviewOutcome
 from services.orders.domain.shipments import Shipment, ShipmentLine, ShipmentStatus
 from services.orders.domain.sla import STEP_OF, StepStats
 from services.orders.domain.values import Actor, OrderStatus, OrderType
+from shared.db import json_rows
 from shared.kernel.errors import Aborted
 
 
@@ -139,23 +140,35 @@ class SqlReviewDecisionRepository:
         self._session = session
 
     async def record(self, decisions: Sequence[ReviewDecision]) -> None:
+        """Keep the decisions, all in one statement (batch ingest decides a thousand at once)."""
         if not decisions:
             return
         await self._session.execute(
-            insert(review_decisions),
-            [
-                {
-                    "order_id": d.order_id,
-                    "rule_set_version": d.rule_set_version,
-                    "rule_id": d.rule_id,
-                    "outcome": d.outcome.value,
-                    "queue": d.queue,
-                    "reason": d.reason,
-                    "status": d.status.value,
-                    "decided_at": d.decided_at,
-                }
-                for d in decisions
-            ],
+            text(
+                """
+                INSERT INTO review_decisions (order_id, rule_set_version, rule_id, outcome, queue, reason, status,
+                                              decided_at)
+                SELECT order_id, rule_set_version, rule_id, outcome, queue, reason, status, decided_at
+                FROM json_populate_recordset(NULL::review_decisions, CAST(:rows AS json))
+                """
+            ),
+            {
+                "rows": json_rows(
+                    [
+                        {
+                            "order_id": d.order_id,
+                            "rule_set_version": d.rule_set_version,
+                            "rule_id": d.rule_id,
+                            "outcome": d.outcome,
+                            "queue": d.queue,
+                            "reason": d.reason,
+                            "status": d.status,
+                            "decided_at": d.decided_at,
+                        }
+                        for d in decisions
+                    ]
+                )
+            },
         )
 
     async def latest(self, order_ids: Sequence[str]) -> dict[str, RecordedVerdict]:
