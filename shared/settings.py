@@ -37,6 +37,11 @@ class ServiceSettings(BaseSettings):
     relay_enabled: bool = True
     relay_batch_size: int = Field(default=500, ge=1)
     log_level: str = "INFO"
+    gc_threshold: int = Field(
+        default=50_000,
+        ge=0,
+        description="Allocations between young garbage collections (Python's default is 700; 0 keeps it).",
+    )
     auth_secret: str = Field(default="", description="Secret that signs caller tokens (32+ characters).")
     auth_required: bool = Field(default=False, description="Refuse calls without a valid bearer token.")
 

@@ -28,7 +28,7 @@ from services.orders.domain.channels import PLATFORMS
 from services.orders.domain.values import Channel
 from shared.kernel.ids import new_id
 from shared.migrations import prepare_database
-from shared.runtime import serve
+from shared.runtime import serve, tune_garbage_collector
 from tools.marketplace.payloads import OrderFactory, encode
 from tools.oms.stack import drop_databases
 
@@ -88,6 +88,7 @@ async def _measure(args: argparse.Namespace, url: str, redis_url: str) -> None:
     port: asyncio.Future[int] = asyncio.get_running_loop().create_future()
     service = asyncio.create_task(serve(settings, build, stop=stop, ready=port.set_result))
     await asyncio.wait([service, port], return_when=asyncio.FIRST_COMPLETED)
+    tune_garbage_collector(settings.gc_threshold)  # as `python -m services.orders` does once serving
     connection = oms_client.connect(
         f"127.0.0.1:{port.result()}",
         tracing=False,
