@@ -1,7 +1,8 @@
 """Runs one service process: settings, telemetry, migrations, connections, the gRPC server, background
 tasks (the outbox relay among them), and a graceful stop on SIGTERM or SIGINT.
 
-Every ``services/<ctx>/__main__.py`` is ``run("<ctx>", build, Settings)``.
+Every ``services/<ctx>/__main__.py`` is ``run("<ctx>", build, Settings)``. With ``OMS_PROCESSES`` > 1 the
+service is several such processes on one port (see ``shared.workers``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import gc
 import logging
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TypeVar
@@ -31,6 +32,7 @@ from shared.metrics import watch_event_loop, watch_pool
 from shared.migrations import migrate
 from shared.settings import ServiceSettings
 from shared.telemetry import configure_telemetry
+from shared.workers import WorkerProcesses, announce_ready, fixed_port, metrics_address_of
 
 log = logging.getLogger(__name__)
 
@@ -98,23 +100,35 @@ Build = Callable[[S, Infrastructure], ServiceDefinition]
 
 
 async def serve(
-    settings: S, build: Build[S], *, stop: asyncio.Event, ready: Callable[[int], None] | None = None
+    settings: S,
+    build: Build[S],
+    *,
+    stop: asyncio.Event,
+    ready: Callable[[int], None] | None = None,
+    before_serving: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """Serve until ``stop`` is set: migrate, connect, build, start, then shut down gracefully."""
+    """Serve until ``stop`` is set: migrate, connect, build, start, then shut down gracefully. ``before_serving``
+    runs once the server listens and before the health service says SERVING; ``ready`` gets the port after."""
     await migrate(settings.database_url, settings.service_name)
     infrastructure = Infrastructure.connect(settings)
     definition = build(settings, infrastructure)
     server, port, health_servicer = build_server(settings, definition)
     names = [s.name for s in definition.services]
     tasks: list[asyncio.Task[None]] = []
-    background = [*definition.background, watch_event_loop]
+    # The other processes of a service sharing its port only answer calls: background work runs once.
+    first = settings.worker_index == 0
+    background = [*definition.background, watch_event_loop] if first else [watch_event_loop]
     pool = infrastructure.engine.pool
     if hasattr(pool, "checkedout"):  # a queue pool (the default); a NullPool has nothing to count
         watch_pool(pool.checkedout, pool.checkedin)
-    if settings.relay_enabled:
+    if settings.relay_enabled and first:
         background.append(infrastructure.outbox_relay().run)
     try:
+        # grpc's health servicer starts out SERVING for the whole server: say NOT_SERVING until it is.
+        await set_serving(health_servicer, names, False)
         await server.start()
+        if before_serving is not None:
+            await before_serving()
         for job in background:
             tasks.append(asyncio.create_task(job(stop), name=getattr(job, "__qualname__", "background")))
         await set_serving(health_servicer, names, True)
@@ -153,20 +167,42 @@ def tune_garbage_collector(young_threshold: int) -> None:
 
 
 def run(context: str, build: Build[S], settings_type: type[S] = ServiceSettings) -> None:  # type: ignore[assignment]
-    """The entry point of ``python -m services.<context>``."""
+    """The entry point of ``python -m services.<context>``: one process, or the first of ``OMS_PROCESSES``
+    (which starts the others once it serves)."""
     settings = settings_type(service_name=context)
     logging.basicConfig(level=settings.log_level, format=f"%(asctime)s %(levelname)s {context} %(name)s: %(message)s")
+    if settings.processes > 1 and not fixed_port(settings.grpc_address):
+        raise SystemExit(f"OMS_PROCESSES={settings.processes} needs a fixed port in OMS_GRPC_ADDRESS")
     provider = configure_telemetry(context, settings)
-    if settings.metrics_address:
-        host, _, port = settings.metrics_address.rpartition(":")
+    if metrics_address := metrics_address_of(settings.metrics_address, settings.worker_index):
+        host, _, port = metrics_address.rpartition(":")
         start_http_server(int(port), addr=host or "127.0.0.1")
+    workers = WorkerProcesses(
+        context, settings.processes if settings.worker_index == 0 else 1, settings.shutdown_grace_seconds
+    )
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        await serve(settings, build, stop=stop, ready=lambda _port: tune_garbage_collector(settings.gc_threshold))
+        watchers: list[asyncio.Task[None]] = []
+
+        async def start_workers() -> None:
+            workers.spawn()
+            await workers.ready()
+            watchers.append(asyncio.create_task(workers.watch(stop)))
+
+        def serving(_port: int) -> None:
+            tune_garbage_collector(settings.gc_threshold)
+            announce_ready()
+
+        try:
+            await serve(settings, build, stop=stop, ready=serving, before_serving=start_workers)
+        finally:
+            stop.set()
+            await asyncio.to_thread(workers.stop)
+            await asyncio.gather(*watchers)
 
     try:
         asyncio.run(main())

@@ -37,6 +37,10 @@ class ServiceSettings(BaseSettings):
     relay_enabled: bool = True
     relay_batch_size: int = Field(default=500, ge=1)
     log_level: str = "INFO"
+    processes: int = Field(
+        default=1, ge=1, le=64, description="Processes serving grpc_address together; the first runs background work."
+    )
+    worker_index: int = Field(default=0, ge=0, description="Which of those processes this is (set by the first).")
     gc_threshold: int = Field(
         default=50_000,
         ge=0,

@@ -10,7 +10,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from opentelemetry.instrumentation.grpc import aio_server_interceptor
+from opentelemetry.instrumentation.grpc import aio_server_interceptor, filters
 
 from shared.auth import TokenAuthority
 from shared.grpc.auth import AuthInterceptor, PermissionMatrix
@@ -44,7 +44,9 @@ def build_server(settings: ServiceSettings, definition: ServiceDefinition) -> tu
     limit = settings.grpc_max_message_bytes
     server = grpc.aio.server(
         interceptors=[
-            aio_server_interceptor(),
+            # Health checks are not traced: probes would flood the traces, and the instrumentation cannot run
+            # Health/Watch (a stream answered with context.write, not an async generator).
+            aio_server_interceptor(filter_=filters.negate(filters.health_check())),
             ErrorInterceptor(domain=f"oms.{definition.name}"),
             CallContextInterceptor(settings.grpc_default_deadline_seconds),
             auth_interceptor(settings, definition.name),
@@ -53,7 +55,8 @@ def build_server(settings: ServiceSettings, definition: ServiceDefinition) -> tu
         options=[
             ("grpc.max_receive_message_length", limit),
             ("grpc.max_send_message_length", limit),
-            ("grpc.so_reuseport", 0),
+            # Only the processes of one service share a port; otherwise a second stack must fail to bind.
+            ("grpc.so_reuseport", 1 if settings.processes > 1 else 0),
             ("grpc.keepalive_permit_without_calls", 1),
         ],
     )

@@ -1,23 +1,26 @@
 """Benchmark of channel ingest: IngestChannelOrders over real gRPC into a fresh orders database.
 
-Serves the orders service in this process (the same runtime as production, outbox relay included), makes
+Serves the orders service in this process (the same runtime as production, outbox relay included), or with
+``--processes N`` runs it as ``python -m services.orders`` with OMS_PROCESSES=N (N processes on one port), makes
 ``--orders`` realistic platform payloads with the marketplace's factory, and sends them in batches of
 ``--batch`` with ``--concurrency`` calls in flight; prints orders/s for new orders and for a re-delivery of
 the same orders (all UNCHANGED):
 
     OMS_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \\
     OMS_TEST_REDIS_URL=redis://127.0.0.1:6379/0 \\
-        .venv/bin/python -m tools.marketplace.bench --orders 20000 --batch 1000 --concurrency 2
+        .venv/bin/python -m tools.marketplace.bench --orders 20000 --batch 1000 --concurrency 2 [--processes 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import secrets
 import sys
 import time
+from collections.abc import AsyncIterator
 
 import oms_client
 import psutil
@@ -26,19 +29,22 @@ from oms.orders.v1 import orders_pb2
 from services.orders.bootstrap import Settings, build
 from services.orders.domain.channels import PLATFORMS
 from services.orders.domain.values import Channel
+from shared.embedded import free_ports
 from shared.kernel.ids import new_id
 from shared.migrations import prepare_database
 from shared.runtime import serve, tune_garbage_collector
 from tools.marketplace.payloads import OrderFactory, encode
-from tools.oms.stack import drop_databases
+from tools.oms.stack import check_health, drop_databases
 
 
-async def _send(client: oms_client.ServiceClient, channel: int, batches: list[list[bytes]], concurrency: int) -> float:
+async def _send(
+    clients: list[oms_client.ServiceClient], channel: int, batches: list[list[bytes]], concurrency: int
+) -> float:
     gate = asyncio.Semaphore(concurrency)
 
-    async def one(records: list[bytes]) -> None:
+    async def one(index: int, records: list[bytes]) -> None:
         async with gate:
-            reply = await client.IngestChannelOrders(
+            reply = await clients[index % len(clients)].IngestChannelOrders(
                 orders_pb2.IngestChannelOrdersRequest(request_id=new_id(), channel=channel, records=records),
                 timeout=120,
             )
@@ -46,13 +52,13 @@ async def _send(client: oms_client.ServiceClient, channel: int, batches: list[li
                 raise SystemExit(f"{reply.failed} records failed: {reply.results[0]}")
 
     started, cpu, machine = time.perf_counter(), time.process_time(), _machine_busy()
-    await asyncio.gather(*(one(batch) for batch in batches))
+    await asyncio.gather(*(one(index, batch) for index, batch in enumerate(batches)))
     elapsed = time.perf_counter() - started
     used, machine_used = time.process_time() - cpu, _machine_busy() - machine
     count = sum(map(len, batches))
     print(
-        f"  CPU per order: {used / count * 1e6:.0f} us in this process (client, server and relay together), "
-        f"{machine_used / count * 1e6:.0f} us on the whole machine (PostgreSQL and Redis included)"
+        f"  CPU per order: {used / count * 1e6:.0f} us in this process, "
+        f"{machine_used / count * 1e6:.0f} us on the whole machine (every process, PostgreSQL and Redis included)"
     )
     return elapsed
 
@@ -61,6 +67,59 @@ def _machine_busy() -> float:
     """Seconds of CPU the whole machine has spent busy since boot (every core, every process)."""
     times = psutil.cpu_times()
     return times.user + times.nice + times.system + getattr(times, "irq", 0.0) + getattr(times, "softirq", 0.0)
+
+
+def _service_environment(args: argparse.Namespace, url: str, redis_url: str) -> dict[str, str]:
+    """The orders service's settings for the run (as OMS_* variables: a spawned service reads them too)."""
+    return {
+        "OMS_DATABASE_URL": url,
+        "OMS_REDIS_URL": redis_url,
+        "OMS_STREAM_PREFIX": f"bench{secrets.token_hex(3)}",
+        "OMS_SURGE_FLOOR_ORDERS": str(10**9),
+        "OMS_GRPC_MAX_MESSAGE_BYTES": str(64 * 1024 * 1024),
+        "OMS_STOCK_SYNC_INTERVAL_SECONDS": "3600",
+        "OMS_RELAY_ENABLED": "false" if args.without_relay else "true",
+        "OMS_PROCESSES": str(max(args.processes, 1)),
+    }
+
+
+@contextlib.asynccontextmanager
+async def _in_this_process(environment: dict[str, str]) -> AsyncIterator[str]:
+    """Serve orders inside the bench process (its CPU then shows in "this process")."""
+    os.environ.update(environment)
+    settings = Settings(service_name="orders")
+    stop = asyncio.Event()
+    port: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    service = asyncio.create_task(serve(settings, build, stop=stop, ready=port.set_result))
+    await asyncio.wait([service, port], return_when=asyncio.FIRST_COMPLETED)
+    tune_garbage_collector(settings.gc_threshold)  # as `python -m services.orders` does once serving
+    try:
+        yield f"127.0.0.1:{port.result()}"
+    finally:
+        stop.set()
+        await service
+
+
+@contextlib.asynccontextmanager
+async def _as_processes(environment: dict[str, str]) -> AsyncIterator[str]:
+    """Run ``python -m services.orders`` (OMS_PROCESSES of them on one port), as in production."""
+    address = f"127.0.0.1:{free_ports(1)[0]}"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services.orders",
+        env={**os.environ, **environment, "OMS_GRPC_ADDRESS": address, "OMS_LOG_LEVEL": "WARNING"},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while await check_health(address) != "SERVING":
+            if process.returncode is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the orders service did not start (exit code {process.returncode})")
+            await asyncio.sleep(0.2)  # polling a process we started for its readiness, not synchronising a test
+        yield address
+    finally:
+        process.terminate()
+        await process.wait()
 
 
 async def _measure(args: argparse.Namespace, url: str, redis_url: str) -> None:
@@ -74,40 +133,33 @@ async def _measure(args: argparse.Namespace, url: str, redis_url: str) -> None:
         f"made {len(records)} {platform} payloads ({sum(map(len, records)) // len(records)} bytes each) "
         f"in {time.perf_counter() - made:.1f}s"
     )
-    settings = Settings(
-        service_name="orders",
-        database_url=url,
-        redis_url=redis_url,
-        stream_prefix=f"bench{secrets.token_hex(3)}",
-        surge_floor_orders=10**9,
-        grpc_max_message_bytes=64 * 1024 * 1024,
-        stock_sync_interval_seconds=3600,
-        relay_enabled=not args.without_relay,
-    )
-    stop = asyncio.Event()
-    port: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-    service = asyncio.create_task(serve(settings, build, stop=stop, ready=port.set_result))
-    await asyncio.wait([service, port], return_when=asyncio.FIRST_COMPLETED)
-    tune_garbage_collector(settings.gc_threshold)  # as `python -m services.orders` does once serving
-    connection = oms_client.connect(
-        f"127.0.0.1:{port.result()}",
-        tracing=False,
-        options=[("grpc.max_send_message_length", 64 * 1024 * 1024)],
-    )
-    try:
-        client = oms_client.ServiceClient.for_service(connection, "orders")
-        number = orders_pb2.Channel.Value(f"CHANNEL_{channel.value}")
-        created = await _send(client, number, batches, args.concurrency)
-        print(
-            f"created   {args.orders} orders in {created:.2f}s: {args.orders / created:,.0f} orders/s "
-            f"(batches of {args.batch}, {args.concurrency} in flight)"
-        )
-        again = await _send(client, number, batches, args.concurrency)
-        print(f"unchanged {args.orders} orders in {again:.2f}s: {args.orders / again:,.0f} orders/s (re-delivery)")
-    finally:
-        await connection.close()
-        stop.set()
-        await service
+    environment = _service_environment(args, url, redis_url)
+    served = _as_processes(environment) if args.processes else _in_this_process(environment)
+    async with served as address:
+        # Several connections, each its own subchannel, and calls dealt round them: with several processes on the
+        # port the kernel spreads connections (by a hash), not calls, so a few connections could all land on one.
+        connections = [
+            oms_client.connect(
+                address,
+                tracing=False,
+                options=[("grpc.max_send_message_length", 64 * 1024 * 1024), ("grpc.use_local_subchannel_pool", 1)],
+            )
+            for _ in range(max(args.concurrency, 8 * args.processes))
+        ]
+        try:
+            clients = [oms_client.ServiceClient.for_service(c, "orders") for c in connections]
+            number = orders_pb2.Channel.Value(f"CHANNEL_{channel.value}")
+            where = f"{args.processes} service processes" if args.processes else "served in this process"
+            created = await _send(clients, number, batches, args.concurrency)
+            print(
+                f"created   {args.orders} orders in {created:.2f}s: {args.orders / created:,.0f} orders/s "
+                f"(batches of {args.batch}, {args.concurrency} in flight, {where})"
+            )
+            again = await _send(clients, number, batches, args.concurrency)
+            print(f"unchanged {args.orders} orders in {again:.2f}s: {args.orders / again:,.0f} orders/s (re-delivery)")
+        finally:
+            for connection in connections:
+                await connection.close()
 
 
 async def _run(args: argparse.Namespace, admin_url: str, redis_url: str) -> None:
@@ -124,6 +176,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--channel", default="TMALL", choices=[c.value for c in Channel])
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        help="run the orders service as its own OMS_PROCESSES processes (0: serve it inside the bench process)",
+    )
     parser.add_argument(
         "--without-relay", action="store_true", help="leave the events in the outbox (measures ingest alone)"
     )
