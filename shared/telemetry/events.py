@@ -94,24 +94,38 @@ def record_publication(
     published_ns: int,
     tracer_provider: trace.TracerProvider | None = None,
 ) -> None:
-    """One PRODUCER span per published ``(stream, envelope)``, child of the transaction that emitted it,
-    from the event's time to ``published_ns``."""
+    """A PRODUCER span, child of the transaction that emitted them, per group of published events of one
+    emitting span, stream and type: from the earliest event's time to ``published_ns``. A transaction of one
+    order emits a few events of different types (a span each, with its event id); a batch transaction that
+    emitted a thousand OrderCreated gets one span counting them, not a thousand."""
     publisher = _tracer(tracer_provider)
+    groups: dict[tuple[str, str, str, str, str], list[events_pb2.EventEnvelope]] = {}
     for stream, envelope in envelopes:
-        started = envelope.occurred_at.ToNanoseconds() if envelope.HasField("occurred_at") else published_ns
+        key = (envelope.traceparent, envelope.tracestate, envelope.baggage, stream, envelope.type)
+        groups.setdefault(key, []).append(envelope)
+    for (_, _, _, stream, event_type), group in groups.items():
+        first = group[0]
+        started = min(
+            (e.occurred_at.ToNanoseconds() if e.HasField("occurred_at") else published_ns for e in group),
+            default=published_ns,
+        )
         started = min(started, published_ns)
+        attributes: dict[str, str | int] = {
+            "messaging.system": "redis",
+            "messaging.operation": "publish",
+            "messaging.destination.name": stream,
+            EVENT_TYPE: event_type,
+            OUTBOX_LAG_MS: (published_ns - started) // 1_000_000,
+        }
+        if len(group) == 1:
+            attributes["messaging.message.id"] = first.id
+        else:
+            attributes["messaging.batch.message_count"] = len(group)
         span = publisher.start_span(
-            f"publish {envelope.type}",
-            context=producer_context(envelope),
+            f"publish {event_type}",
+            context=producer_context(first),
             kind=SpanKind.PRODUCER,
             start_time=started,
-            attributes={
-                "messaging.system": "redis",
-                "messaging.operation": "publish",
-                "messaging.destination.name": stream,
-                "messaging.message.id": envelope.id,
-                EVENT_TYPE: envelope.type,
-                OUTBOX_LAG_MS: (published_ns - started) // 1_000_000,
-            },
+            attributes=attributes,
         )
         span.end(end_time=published_ns)

@@ -94,3 +94,37 @@ def test_publication_joins_the_emitting_trace_and_spans_the_outbox_lag(tmp_path)
     assert publish.attributes[OUTBOX_LAG_MS] == 250
     assert publish.attributes[ORDER_ID] == ORDER
     assert publish.attributes["messaging.message.id"] == envelope.id
+
+
+def test_the_events_of_one_batch_transaction_share_a_publication_span_per_type(tmp_path):
+    occurred = datetime.now(UTC) - timedelta(milliseconds=40)
+    first, producer = emitted(tmp_path, now=occurred)
+    created = [events_pb2.EventEnvelope() for _ in range(3)]
+    for index, envelope in enumerate(created):
+        envelope.CopyFrom(first)
+        envelope.id = f"e-{index}"
+        envelope.type = "oms.orders.v1.OrderCreated"
+    reviewed = events_pb2.EventEnvelope()
+    reviewed.CopyFrom(first)
+    reviewed.type = "oms.orders.v1.OrderReviewed"
+    other_stream = events_pb2.EventEnvelope()
+    other_stream.CopyFrom(created[0])
+    relay = recorder("orders", tmp_path)
+    published_ns = first.occurred_at.ToNanoseconds() + 40_000_000
+
+    record_publication(
+        [*(("oms.orders", e) for e in created), ("oms.orders", reviewed), ("oms.channels", other_stream)],
+        published_ns=published_ns,
+        tracer_provider=relay.provider,
+    )
+
+    spans = {(s.attributes["messaging.destination.name"], s.attributes[EVENT_TYPE]): s for s in relay.spans()}
+    assert len(relay.spans()) == 3
+    batch = spans[("oms.orders", "oms.orders.v1.OrderCreated")]
+    assert batch.attributes["messaging.batch.message_count"] == 3
+    assert "messaging.message.id" not in batch.attributes
+    assert batch.parent.span_id == producer.context.span_id
+    assert batch.attributes[OUTBOX_LAG_MS] == 40
+    single = spans[("oms.orders", "oms.orders.v1.OrderReviewed")]
+    assert single.attributes["messaging.message.id"] == reviewed.id
+    assert "messaging.batch.message_count" not in single.attributes
