@@ -30,17 +30,18 @@ class Row:
 
 @dataclass
 class FakeDatabase:
-    """Answers the relay's SELECT with ``rows`` (once), records the UPDATE."""
+    """Answers the relay's SELECT with ``rows`` (once), records which ids it DELETEs."""
 
     rows: list[Row]
-    updated: list[list[str]] = field(default_factory=list)
+    deleted: list[list[str]] = field(default_factory=list)
 
     async def execute(self, statement: Any, parameters: dict[str, Any]) -> Any:
         text = str(statement)
         if text.startswith("SELECT"):
             rows, self.rows = self.rows, []
             return type("Result", (), {"all": lambda _: rows})()
-        self.updated.append(parameters["ids"])
+        assert text.startswith("DELETE FROM outbox")
+        self.deleted.append(parameters["ids"])
         return None
 
     @contextlib.asynccontextmanager
@@ -93,7 +94,7 @@ async def test_the_relay_reports_the_oldest_waiting_event_and_what_it_published(
     assert await relay.publish_batch() == 3
 
     assert sample("oms_outbox_published_total", stream=stream) - before == 3
-    assert database.updated == [["1", "2", "3"]]
+    assert database.deleted == [["1", "2", "3"]]
     # A full batch: more may wait, so the age seen stays until the next look.
     assert sample("oms_outbox_oldest_unpublished_age_seconds") == 4.5
 
