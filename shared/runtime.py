@@ -176,7 +176,13 @@ def run(context: str, build: Build[S], settings_type: type[S] = ServiceSettings)
     provider = configure_telemetry(context, settings)
     if metrics_address := metrics_address_of(settings.metrics_address, settings.worker_index):
         host, _, port = metrics_address.rpartition(":")
-        start_http_server(int(port), addr=host or "127.0.0.1")
+        try:
+            start_http_server(int(port), addr=host or "127.0.0.1")
+        except OSError as error:
+            if settings.worker_index == 0:
+                raise
+            # Worker n takes the metrics port + n; if something else has it, this worker serves without.
+            log.warning("worker %d exposes no metrics: %s is taken (%s)", settings.worker_index, metrics_address, error)
     workers = WorkerProcesses(
         context, settings.processes if settings.worker_index == 0 else 1, settings.shutdown_grace_seconds
     )

@@ -229,6 +229,32 @@ async def test_services_get_databases_peers_and_streams_and_lose_even_stubborn_c
     assert leftovers([*pids, *helpers]) == []
 
 
+def test_processes_per_service_are_checked() -> None:
+    assert StackConfig(processes={"orders": 2}).processes == {"orders": 2}
+    with pytest.raises(StackError, match="not a gRPC service"):
+        StackConfig(processes={"gateway": 2})
+    with pytest.raises(StackError, match="not a gRPC service"):
+        StackConfig(processes={"nonsense": 2})
+    with pytest.raises(StackError, match="1 to 64"):
+        StackConfig(processes={"orders": 0})
+
+
+@pytest.mark.e2e
+async def test_a_service_runs_as_several_processes_on_its_port_and_they_all_stop(config_for) -> None:
+    config = config_for((ServiceSpec("customers"),), processes={"customers": 2})
+    async with Stack.running(config) as stack:
+        service = stack.services["customers"]
+        assert await check_entry(service.to_json(), timeout=2.0) == SERVING
+        (worker,) = psutil.Process(service.pid).children()
+        port = int(service.grpc_address.rpartition(":")[2])
+        listening = {
+            c.pid for c in psutil.net_connections(kind="tcp") if c.laddr.port == port and c.status == psutil.CONN_LISTEN
+        }
+        assert listening == {service.pid, worker.pid}
+        pids = [*stack.pids, worker.pid]
+    assert leftovers(pids) == []
+
+
 @pytest.mark.e2e
 async def test_a_service_dying_at_start_up_stops_the_stack_and_shows_its_log(config_for) -> None:
     config = config_for((probe("alpha"), probe("crashing")))

@@ -71,6 +71,23 @@ StreamPrefix = Annotated[
     str | None, typer.Option(help="Prefix of the Redis stream names [default: the services' own].")
 ]
 Timeout = Annotated[float, typer.Option(help="Seconds to wait for every service to be SERVING.")]
+Processes = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--processes",
+        help="SERVICE=N: run that service as N processes on its port (repeatable), e.g. --processes orders=2.",
+    ),
+]
+
+
+def _processes(texts: list[str] | None) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for text in texts or ():
+        name, _, count = text.partition("=")
+        if not count.strip().isdigit():
+            raise StackError(f"--processes {text}: write SERVICE=N, e.g. orders=2")
+        counts[name.strip()] = int(count)
+    return counts
 
 
 def _config(
@@ -80,9 +97,11 @@ def _config(
     stream_prefix: str | None,
     timeout: float,
     command: str,
+    processes: list[str] | None = None,
 ) -> StackConfig:
     try:
         return StackConfig(
+            processes=_processes(processes),
             state_dir=state_dir or default_state_dir(),
             services=tuple(ServiceSpec.parse(s) for s in services) if services else None,
             database_prefix=database_prefix,
@@ -220,9 +239,10 @@ def up(
     database_prefix: DatabasePrefix = "oms_",
     stream_prefix: StreamPrefix = None,
     timeout: Timeout = 90.0,
+    processes: Processes = None,
 ) -> None:
     """Start PostgreSQL, Redis and every service, and keep them running until Ctrl-C or `oms down`."""
-    config = _config(state_dir, service, database_prefix, stream_prefix, timeout, "oms up")
+    config = _config(state_dir, service, database_prefix, stream_prefix, timeout, "oms up", processes)
     raise typer.Exit(asyncio.run(_until_signal(lambda stop: _up(config, stop))))
 
 

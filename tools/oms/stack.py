@@ -139,11 +139,18 @@ class StackConfig:
     owner_command: str = "api"
     # Services demand signed caller tokens (roles enforced); the stack keeps the signing secret in its state dir.
     authentication: bool = True
+    # How many processes serve a service's port (OMS_PROCESSES), by service name; the others run one.
+    processes: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.database_prefix):
             raise StackError(f"database prefix {self.database_prefix!r} must be lower_snake_case")
         object.__setattr__(self, "state_dir", Path(self.state_dir).resolve())
+        for name, count in self.processes.items():
+            if name not in SERVICES or name == "gateway":
+                raise StackError(f"--processes {name}={count}: {name!r} is not a gRPC service of the suite")
+            if not 1 <= count <= 64:
+                raise StackError(f"--processes {name}={count}: a service runs as 1 to 64 processes")
 
     def chosen_services(self) -> tuple[ServiceSpec, ...]:
         return tuple(available_services()) if self.services is None else self.services
@@ -489,6 +496,10 @@ class Stack:
         required = "true" if self.config.authentication else "false"
         return {"OMS_AUTH_SECRET": self.auth_secret, "OMS_AUTH_REQUIRED": required}
 
+    def _processes_env(self, service: ServiceProcess) -> dict[str, str]:
+        count = self.config.processes.get(service.name)
+        return {"OMS_PROCESSES": str(count)} if count else {}
+
     def token(self, role: str = "admin", subject: str = "oms-cli") -> str:
         """A caller token for this stack's services (tests, the demo and the CLI call with one)."""
         return TokenAuthority(self.auth_secret).issue(Principal(subject=subject, role=role))
@@ -507,7 +518,7 @@ class Stack:
             redis_url=self.redis_url,
             state_dir=self.state_dir,
             stream_prefix=self.config.stream_prefix,
-            extra={**self._auth_env(), **self.config.extra_env},
+            extra={**self._auth_env(), **self._processes_env(service), **self.config.extra_env},
             base=os.environ,
         )
         with service.log_path.open("ab") as log_file:
