@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 
@@ -32,3 +33,19 @@ def test_only_canonical_strings_are_valid_ids() -> None:
     assert not is_valid_id(text.upper().replace("-", ""))
     assert not is_valid_id(text[:-1])
     assert not is_valid_id("")
+
+
+def test_a_forked_child_draws_other_random_bits_than_its_parent() -> None:
+    new_id()  # the pool now holds bits the child would inherit
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.write(writer, new_id().encode())
+        os._exit(0)
+    os.close(writer)
+    parent_id = new_id()
+    with os.fdopen(reader, "rb") as pipe:
+        child_id = pipe.read().decode()
+    os.waitpid(child, 0)
+    random_bits = (1 << 74) - 1
+    assert uuid.UUID(child_id).int & random_bits != uuid.UUID(parent_id).int & random_bits
