@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import Counter
@@ -32,7 +33,7 @@ class OutboxRelay:
     """Publishes unpublished outbox rows in batches, woken by NOTIFY and by a poll as a fallback.
 
     Several relays (replicas) may run on one database: ``FOR UPDATE SKIP LOCKED`` gives each batch to
-    one of them. A crash between XADD and the DELETE republishes the batch; consumers deduplicate on id.
+    one of them. A crash between XADD and the UPDATE republishes the batch; consumers deduplicate on id.
     """
 
     def __init__(
@@ -43,12 +44,14 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 1.0,
         stream_max_length: int = 1_000_000,
+        keep_published_hours: int = 24,
     ) -> None:
         self._engine = engine
         self._redis = redis
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._max_length = stream_max_length
+        self._keep_hours = keep_published_hours
         self._wake = asyncio.Event()
 
     async def publish_batch(self) -> int:
@@ -78,10 +81,8 @@ class OutboxRelay:
                 )
             await pipeline.execute()
             published_ns = time.time_ns()
-            # Published rows are deleted, not marked: the stream and the consumers have them now, and a delete
-            # writes no new row version or index entry (marking them cost the database more than the insert).
             await connection.execute(
-                text("DELETE FROM outbox WHERE id = ANY(:ids)"),
+                text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)"),
                 {"ids": [row.id for row in rows]},
             )
         self._observe(rows, published_ns)
@@ -101,9 +102,18 @@ class OutboxRelay:
                 log.warning("outbox row %s holds no readable envelope; published without a span", row.id)
         record_publication(envelopes, published_ns=published_ns)
 
+    async def prune(self) -> None:
+        """Forget rows published long ago (the stream and the consumers have them)."""
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                text("DELETE FROM outbox WHERE published_at < now() - make_interval(hours => :h)"),
+                {"h": self._keep_hours},
+            )
+
     async def run(self, stop: asyncio.Event) -> None:
         listener = await self._listen()
         try:
+            cycles = 0
             while not stop.is_set():
                 self._wake.clear()
                 try:
@@ -115,6 +125,10 @@ class OutboxRelay:
                     continue
                 if published == self._batch_size:
                     continue
+                cycles += 1
+                if cycles % 600 == 0:
+                    with contextlib.suppress(OSError, asyncpg.PostgresError, DBAPIError):
+                        await self.prune()
                 await wait_any(stop, self._wake, timeout=self._poll_interval)
         finally:
             if listener is not None:

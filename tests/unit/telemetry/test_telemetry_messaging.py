@@ -30,18 +30,17 @@ class Row:
 
 @dataclass
 class FakeDatabase:
-    """Answers the relay's SELECT with ``rows`` (once), records which ids it DELETEs."""
+    """Answers the relay's SELECT with ``rows`` (once), records the UPDATE."""
 
     rows: list[Row]
-    deleted: list[list[str]] = field(default_factory=list)
+    updated: list[list[str]] = field(default_factory=list)
 
     async def execute(self, statement: Any, parameters: dict[str, Any]) -> Any:
         text = str(statement)
         if text.startswith("SELECT"):
             rows, self.rows = self.rows, []
             return type("Result", (), {"all": lambda _: rows})()
-        assert text.startswith("DELETE FROM outbox")
-        self.deleted.append(parameters["ids"])
+        self.updated.append(parameters["ids"])
         return None
 
     @contextlib.asynccontextmanager
@@ -94,7 +93,7 @@ async def test_the_relay_reports_the_oldest_waiting_event_and_what_it_published(
     assert await relay.publish_batch() == 3
 
     assert sample("oms_outbox_published_total", stream=stream) - before == 3
-    assert database.deleted == [["1", "2", "3"]]
+    assert database.updated == [["1", "2", "3"]]
     # A full batch: more may wait, so the age seen stays until the next look.
     assert sample("oms_outbox_oldest_unpublished_age_seconds") == 4.5
 
