@@ -71,6 +71,22 @@ def integration_event(event: events.DomainEvent) -> tuple[message.Message, str, 
                 RESERVATION,
                 r.reservation_id,
             )
+        case events.ReservationMoved(reservation=r):
+            return (
+                events_pb2.ReservationMoved(
+                    reservation_id=r.reservation_id,
+                    order_id=r.order_id,
+                    sku=event.sku,
+                    quantity=event.quantity,
+                    from_warehouse_id=event.from_warehouse_id,
+                    to_warehouse_id=event.to_warehouse_id,
+                    reason=event.reason,
+                    lines=reservation_lines_out(r),
+                    moved_at=timestamp(event.moved_at),
+                ),
+                RESERVATION,
+                r.reservation_id,
+            )
         case events.StockAdjusted(movement=movement, stock=stock):
             return (
                 events_pb2.StockAdjusted(movement=movement_out(movement), stock=level_out(stock)),

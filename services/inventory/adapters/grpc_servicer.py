@@ -17,6 +17,7 @@ from services.inventory.application.commands import (
     ConfirmReservation,
     ListReservations,
     ListStockMovements,
+    MoveReservation,
     ReceiveStock,
     ReleaseReservation,
     ReserveStock,
@@ -171,6 +172,22 @@ class InventoryServicer(inventory_pb2_grpc.InventoryServiceServicer):
         command = ReleaseReservation(request.request_id, request.order_id, request.reason)
         result = await reservations.release_reservation(command, self._uow(), self._deps)
         return inventory_pb2.ReleaseResponse(reservation=protos.reservation_out(result.reservation))
+
+    async def MoveReservation(
+        self, request: inventory_pb2.MoveReservationRequest, context: grpc.aio.ServicerContext
+    ) -> inventory_pb2.MoveReservationResponse:
+        _tag_order(request.order_id)
+        _tag_sku(request.sku)
+        command = MoveReservation(
+            request.request_id,
+            request.order_id,
+            request.sku,
+            request.from_warehouse_id,
+            request.to_warehouse_id,
+            request.reason,
+        )
+        result = await reservations.move_reservation(command, self._uow(), self._deps)
+        return inventory_pb2.MoveReservationResponse(reservation=protos.reservation_out(result.reservation))
 
     async def ListReservations(
         self, request: inventory_pb2.ListReservationsRequest, context: grpc.aio.ServicerContext

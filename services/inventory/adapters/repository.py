@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select, text
+from sqlalchemy import and_, select, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -130,6 +130,18 @@ _WITH_LINES = """
 SELECT r.id, r.order_id, r.status, r.created_at, r.expires_at, r.closed_at, r.release_reason, r.committed_at,
        l.sku AS line_sku, l.warehouse_id AS line_warehouse_id, l.quantity AS line_quantity
 FROM {source} r LEFT JOIN reservation_lines l ON l.reservation_id = r.id
+"""
+
+# The same for reservations the statement has just locked or changed, their lines read FOR SHARE: a line that
+# a move changed after the statement began (while it waited for the reservation's row) is then read as the
+# move left it, because READ COMMITTED re-reads the newest version of a row it must lock, where a plain join
+# would read the statement's older snapshot and give back, ship or announce stock where it no longer is.
+_WITH_LOCKED_LINES = """
+SELECT r.id, r.order_id, r.status, r.created_at, r.expires_at, r.closed_at, r.release_reason, r.committed_at,
+       l.sku AS line_sku, l.warehouse_id AS line_warehouse_id, l.quantity AS line_quantity
+FROM {source} r LEFT JOIN LATERAL (
+  SELECT sku, warehouse_id, quantity FROM reservation_lines WHERE reservation_id = r.id FOR SHARE
+) l ON true
 """
 
 
@@ -630,13 +642,41 @@ class SqlReservations:
         found = _reservations(rows)
         return found[0] if found else None
 
+    async def lock(self, order_id: str) -> Reservation | None:
+        rows = (
+            await self._session.execute(
+                text(
+                    "WITH locked AS (SELECT * FROM reservations WHERE order_id = :order_id FOR NO KEY UPDATE)"
+                    + _WITH_LOCKED_LINES.format(source="locked")
+                ),
+                {"order_id": order_id},
+            )
+        ).all()
+        found = _reservations(rows)
+        return found[0] if found else None
+
+    async def move_line(self, reservation_id: str, sku: str, source: str, target: str) -> bool:
+        row = (
+            await self._session.execute(
+                update(reservation_lines)
+                .where(
+                    reservation_lines.c.reservation_id == reservation_id,
+                    reservation_lines.c.sku == sku,
+                    reservation_lines.c.warehouse_id == source,
+                )
+                .values(warehouse_id=target)
+                .returning(reservation_lines.c.sku)
+            )
+        ).first()
+        return row is not None
+
     async def close(self, order_id: str, to: ReservationStatus, now: datetime, reason: str) -> Reservation | None:
         rows = (
             await self._session.execute(
                 text(
                     "WITH closed AS (UPDATE reservations SET status = :to, closed_at = :now, release_reason = :reason"
                     " WHERE order_id = :order_id AND status = ANY(CAST(:sources AS text[])) RETURNING *)"
-                    + _WITH_LINES.format(source="closed")
+                    + _WITH_LOCKED_LINES.format(source="closed")
                 ),
                 {
                     "order_id": order_id,
@@ -656,7 +696,7 @@ class SqlReservations:
                 text(
                     "WITH committed AS (UPDATE reservations SET status = 'COMMITTED', expires_at = NULL,"
                     " committed_at = :now WHERE order_id = :order_id AND status = 'HELD' RETURNING *)"
-                    + _WITH_LINES.format(source="committed")
+                    + _WITH_LOCKED_LINES.format(source="committed")
                 ),
                 {"order_id": order_id, "now": now},
             )
@@ -674,7 +714,7 @@ class SqlReservations:
                     "   ORDER BY expires_at LIMIT :limit FOR UPDATE SKIP LOCKED),"
                     " closed AS (UPDATE reservations r SET status = 'EXPIRED', closed_at = :now,"
                     "   release_reason = 'expired' FROM due WHERE r.id = due.id AND r.status = 'HELD'"
-                    "   RETURNING r.*)" + _WITH_LINES.format(source="closed")
+                    "   RETURNING r.*)" + _WITH_LOCKED_LINES.format(source="closed")
                 ),
                 {"now": now, "limit": limit},
             )

@@ -96,6 +96,16 @@ class ReleaseReservation:
 
 
 @dataclass(frozen=True)
+class MoveReservation:
+    request_id: str
+    order_id: str
+    sku: str
+    from_warehouse_id: str
+    to_warehouse_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class ResumeSku:
     request_id: str
     sku: str

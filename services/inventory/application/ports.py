@@ -156,6 +156,13 @@ class ReservationRepository(Protocol):
 
     async def by_order(self, order_id: str) -> Reservation | None: ...
 
+    async def lock(self, order_id: str) -> Reservation | None:
+        """The order's reservation with its row and lines locked until the transaction ends (the lines as
+        the last committed change left them, even one made while this call waited)."""
+
+    async def move_line(self, reservation_id: str, sku: str, source: str, target: str) -> bool:
+        """Point the reservation's line of ``sku`` at warehouse ``target``; False when it is not in ``source``."""
+
     async def close(self, order_id: str, to: ReservationStatus, now: datetime, reason: str) -> Reservation | None:
         """Move the order's reservation to the final state ``to`` if it is in a state that may move there
         (HELD, or COMMITTED for CONFIRMED and RELEASED); None when it is not (or absent)."""

@@ -1,4 +1,4 @@
-"""Handlers of the reservation lifecycle: Reserve, Confirm, Release, and the expiry sweep."""
+"""Handlers of the reservation lifecycle: Reserve, Commit, Confirm, Release, MoveReservation, and the expiry sweep."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from services.inventory.application.breaker import record_shortage
 from services.inventory.application.commands import (
     CommitReservation,
     ConfirmReservation,
+    MoveReservation,
     ReleaseReservation,
     ReservationResult,
     ReserveResult,
@@ -31,6 +32,7 @@ from services.inventory.domain.events import (
     ReservationCommitted,
     ReservationConfirmed,
     ReservationExpired,
+    ReservationMoved,
     ReservationReleased,
     StockReserved,
 )
@@ -39,6 +41,8 @@ from services.inventory.domain.model import (
     RequestedLine,
     Reservation,
     ReservationStatus,
+    StockLevel,
+    hold_move,
     merge_lines,
     reservation_deltas,
 )
@@ -292,6 +296,50 @@ async def release_reservation(
         await uow.commit()
     if released is not None:
         await deps.gate.clear({line.sku for line in released.lines}, Marker.SOLD_OUT)
+    return result
+
+
+async def move_reservation(cmd: MoveReservation, uow: InventoryUnitOfWork, deps: Dependencies) -> ReservationResult:
+    """Move what a live reservation holds of one SKU to another warehouse, in one transaction.
+
+    Locks are taken in the order every reservation change takes them, the reservation first and then the
+    stock rows in (sku, warehouse) order, so a move waits for a concurrent Confirm, Release, expiry or
+    Reserve of the same rows instead of deadlocking with it, and decides on settled numbers.
+    """
+    order_id = values.entity_id(cmd.order_id, "order_id")
+    sku = values.sku(cmd.sku)
+    source = values.entity_id(cmd.from_warehouse_id, "from_warehouse_id")
+    target = values.entity_id(cmd.to_warehouse_id, "to_warehouse_id")
+    if target == source:
+        raise InvalidArgument.field("to_warehouse_id", "must differ from from_warehouse_id")
+    reason = values.text(cmd.reason, "reason", max_length=values.MAX_REASON_LENGTH)
+    async with uow:
+        if (previous := await uow.replay(cmd, ReservationResult)) is not None:
+            return previous
+        reservation = await uow.reservations.lock(order_id)
+        if reservation is None:
+            raise ReservationNotFound(order_id)
+        levels: dict[str, StockLevel | None] = {}
+        for warehouse_id in sorted((source, target)):
+            levels[warehouse_id] = await uow.stock.lock(warehouse_id, sku)
+        warehouse = await uow.warehouses.get(target)
+        taking = levels[target] if warehouse is not None and not warehouse.disabled else None
+        moved, deltas = hold_move(reservation, sku, source, target, taking, reason)
+        now = deps.clock()
+        applied = await uow.stock.apply(deltas, [new_id() for _ in deltas], cmd.request_id, now, lock_first=False)
+        if len(applied) != len(deltas):
+            # The rows are locked and the domain checked the move, so a refused guard means a bug, not a race.
+            raise Contention(f"stock of {sku} held by order {order_id} changed under its locks")
+        if not await uow.reservations.move_line(reservation.reservation_id, sku, source, target):
+            raise Contention(f"the reservation of order {order_id} changed under its lock")
+        await refresh_pressure(uow, deps, [sku])
+        quantity = deltas[1].reserved
+        uow.publish(ReservationMoved(moved, sku, quantity, source, target, reason, now))
+        result = ReservationResult(moved)
+        await uow.remember(cmd, result)
+        await uow.commit()
+    # The source has stock free again.
+    await deps.gate.clear([sku], Marker.SOLD_OUT)
     return result
 
 

@@ -72,6 +72,31 @@ class ReservationNotFound(NotFound):
         super().__init__(f"order {order_id} has no reservation", metadata={"order_id": order_id})
 
 
+class NotHeldThere(FailedPrecondition):
+    """A move names a warehouse where the order's reservation holds none of the SKU."""
+
+    reason = "NOT_HELD_THERE"
+
+    def __init__(self, order_id: str, sku: str, warehouse_id: str) -> None:
+        super().__init__(
+            f"the reservation of order {order_id} holds no {sku} in warehouse {warehouse_id}",
+            metadata={"order_id": order_id, "sku": sku, "warehouse_id": warehouse_id},
+        )
+
+
+class ReservationNotLive(FailedPrecondition):
+    """Only a HELD or COMMITTED reservation holds stock that can move; a confirmed, released or expired one
+    holds none (the reason is the state machine's, INVALID_TRANSITION)."""
+
+    reason = "INVALID_TRANSITION"
+
+    def __init__(self, reservation_id: str, order_id: str, status: str) -> None:
+        super().__init__(
+            f"reservation {reservation_id} is {status}: it holds no stock to move",
+            metadata={"id": reservation_id, "order_id": order_id, "from": status},
+        )
+
+
 class ReservationExpired(InvalidTransition):
     """Commit came too late: the hold expired and its stock went back (the order must reserve anew or refund)."""
 

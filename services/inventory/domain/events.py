@@ -34,6 +34,19 @@ class ReservationExpired:
 
 
 @dataclass(frozen=True)
+class ReservationMoved:
+    """``reservation`` (as the move left it) now holds ``quantity`` of ``sku`` in ``to_warehouse_id``."""
+
+    reservation: Reservation
+    sku: str
+    quantity: int
+    from_warehouse_id: str
+    to_warehouse_id: str
+    reason: str
+    moved_at: datetime
+
+
+@dataclass(frozen=True)
 class StockAdjusted:
     movement: Movement
     stock: StockLevel
@@ -68,6 +81,7 @@ DomainEvent = (
     | ReservationReleased
     | ReservationConfirmed
     | ReservationExpired
+    | ReservationMoved
     | StockAdjusted
     | SkuPaused
     | SkuResumed

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from services.inventory.domain.errors import InsufficientStock, ReservationExpired
+from services.inventory.domain.errors import InsufficientStock, NotHeldThere, ReservationExpired, ReservationNotLive
 from shared.kernel.errors import InvalidTransition
 
 
@@ -23,6 +23,7 @@ class MovementType(enum.Enum):
     SHIPMENT = "SHIPMENT"
     RETURN = "RETURN"
     SAFETY_STOCK = "SAFETY_STOCK"
+    RESERVATION_MOVE = "RESERVATION_MOVE"
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,18 @@ class Reservation:
         """Whether this reservation is for exactly the requested quantities (a repeat of the same Reserve)."""
         return self.quantities() == {line.sku: line.quantity for line in merge_lines(requested)}
 
+    def moved(self, sku: str, source: str, target: str) -> tuple[Reservation, ReservationLine]:
+        """This reservation with its line of ``sku`` held in ``target`` instead of ``source``, and that line
+        as it was. Only a live reservation holds stock to move (ReservationNotLive), and only from where it
+        holds the SKU (NotHeldThere)."""
+        if self.status.is_final:
+            raise ReservationNotLive(self.reservation_id, self.order_id, self.status.value)
+        line = next((line for line in self.lines if line.sku == sku), None)
+        if line is None or line.warehouse_id != source:
+            raise NotHeldThere(self.order_id, sku, source)
+        lines = tuple(replace(held, warehouse_id=target) if held is line else held for held in self.lines)
+        return replace(self, lines=lines), line
+
 
 @dataclass(frozen=True)
 class StockDelta:
@@ -269,6 +282,32 @@ def reservation_deltas(reservation: Reservation, movement: MovementType, reason:
         )
         for line in reservation.lines
     )
+
+
+def hold_move(
+    reservation: Reservation, sku: str, source: str, target: str, target_level: StockLevel | None, reason: str = ""
+) -> tuple[Reservation, tuple[StockDelta, StockDelta]]:
+    """The reservation once its stock of ``sku`` moves from warehouse ``source`` to ``target``, and the stock
+    changes that make it so: reserved down in the source, up in the target. The target must have the whole
+    quantity available, as a new hold would (``target_level`` None: the target has none, e.g. it does not
+    stock the SKU or takes no new reservations)."""
+    moved, line = reservation.moved(sku, source, target)
+    available = target_level.available if target_level is not None else 0
+    if available < line.quantity:
+        raise InsufficientStock(sku, requested=line.quantity, available=available, warehouse_id=target)
+    given_back, taken = (
+        StockDelta(
+            warehouse_id=warehouse_id,
+            sku=sku,
+            type=MovementType.RESERVATION_MOVE,
+            reserved=reserved,
+            reason=reason,
+            order_id=reservation.order_id,
+            reservation_id=reservation.reservation_id,
+        )
+        for warehouse_id, reserved in ((source, -line.quantity), (target, line.quantity))
+    )
+    return moved, (given_back, taken)
 
 
 def adjustment(level: StockLevel, *, delta: int | None, set_on_hand: int | None, reason: str) -> StockDelta:

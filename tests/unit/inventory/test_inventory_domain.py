@@ -9,7 +9,14 @@ import pytest
 
 from services.inventory.domain import values
 from services.inventory.domain.allocation import AllocationRequest, allocate
-from services.inventory.domain.errors import InsufficientStock, PausedSku, ReservationExpired, SkuNotFound
+from services.inventory.domain.errors import (
+    InsufficientStock,
+    NotHeldThere,
+    PausedSku,
+    ReservationExpired,
+    ReservationNotLive,
+    SkuNotFound,
+)
 from services.inventory.domain.model import (
     MovementType,
     RequestedLine,
@@ -20,6 +27,7 @@ from services.inventory.domain.model import (
     StockLevel,
     Warehouse,
     adjustment,
+    hold_move,
     merge_lines,
     reservation_deltas,
     safety_stock_change,
@@ -217,6 +225,43 @@ class TestReservation:
         assert (ship.on_hand, ship.reserved) == (-3, -3)
         assert (back.on_hand, back.reserved, back.reason) == (0, -3, "expired")
         assert hold.order_id == ORDER and hold.reservation_id == "r-1"
+
+
+class TestHoldMove:
+    def test_a_move_gives_the_hold_back_in_the_source_and_takes_it_in_the_target(self):
+        reservation = held(ReservationLine("A", JIAXING, 3), ReservationLine("B", JIAXING, 1))
+        moved, (given_back, taken) = hold_move(reservation, "A", JIAXING, BEIJING, level(BEIJING, "A", 3), "east")
+        assert moved == replace(reservation, lines=(ReservationLine("A", BEIJING, 3), ReservationLine("B", JIAXING, 1)))
+        assert (given_back.warehouse_id, given_back.on_hand, given_back.reserved) == (JIAXING, 0, -3)
+        assert (taken.warehouse_id, taken.on_hand, taken.reserved) == (BEIJING, 0, 3)
+        assert {given_back.type, taken.type} == {MovementType.RESERVATION_MOVE}
+        assert (taken.reason, taken.order_id, taken.reservation_id) == ("east", ORDER, "r-1")
+
+    def test_the_target_must_have_the_whole_quantity_available_beyond_its_safety_stock(self):
+        reservation = held(ReservationLine("A", JIAXING, 3))
+        with pytest.raises(InsufficientStock) as refused:
+            hold_move(reservation, "A", JIAXING, BEIJING, level(BEIJING, "A", 5, reserved=1, safety=2))
+        assert refused.value.metadata == {"sku": "A", "requested": "3", "available": "2", "warehouse_id": BEIJING}
+        with pytest.raises(InsufficientStock) as nowhere:
+            hold_move(reservation, "A", JIAXING, BEIJING, None)
+        assert nowhere.value.metadata["available"] == "0"
+
+    def test_only_stock_held_in_the_source_moves(self):
+        reservation = held(ReservationLine("A", JIAXING, 3))
+        for sku, source in (("A", BEIJING), ("B", JIAXING)):
+            with pytest.raises(NotHeldThere) as refused:
+                hold_move(reservation, sku, source, GUANGZHOU, level(GUANGZHOU, sku, 9))
+            assert refused.value.metadata == {"order_id": ORDER, "sku": sku, "warehouse_id": source}
+
+    def test_a_committed_hold_moves_and_a_final_one_does_not(self):
+        line = ReservationLine("A", JIAXING, 1)
+        committed = replace(held(line), status=ReservationStatus.COMMITTED, expires_at=None)
+        moved, _ = hold_move(committed, "A", JIAXING, BEIJING, level(BEIJING, "A", 1))
+        assert (moved.status, moved.lines) == (ReservationStatus.COMMITTED, (ReservationLine("A", BEIJING, 1),))
+        for status in (ReservationStatus.CONFIRMED, ReservationStatus.RELEASED, ReservationStatus.EXPIRED):
+            with pytest.raises(ReservationNotLive) as refused:
+                hold_move(replace(in_state(status), lines=(line,)), "A", JIAXING, BEIJING, level(BEIJING, "A", 9))
+            assert (refused.value.reason, refused.value.metadata["from"]) == ("INVALID_TRANSITION", status.value)
 
 
 class TestAdjustment:

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from oms.inventory.v1 import inventory_pb2 as oms_dot_inventory_dot_v1_dot_inventory__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1doms/inventory/v1/events.proto\x12\x10oms.inventory.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a oms/inventory/v1/inventory.proto\"\x9b\x01\n\rStockReserved\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x30\n\x05lines\x18\x03 \x03(\x0b\x32!.oms.inventory.v1.ReservationLine\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa4\x01\n\x14ReservationCommitted\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x30\n\x05lines\x18\x03 \x03(\x0b\x32!.oms.inventory.v1.ReservationLine\x12\x30\n\x0c\x63ommitted_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb2\x01\n\x13ReservationReleased\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x30\n\x05lines\x18\x03 \x03(\x0b\x32!.oms.inventory.v1.ReservationLine\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12/\n\x0breleased_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa4\x01\n\x14ReservationConfirmed\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x30\n\x05lines\x18\x03 \x03(\x0b\x32!.oms.inventory.v1.ReservationLine\x12\x30\n\x0c\x63onfirmed_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa0\x01\n\x12ReservationExpired\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x30\n\x05lines\x18\x03 \x03(\x0b\x32!.oms.inventory.v1.ReservationLine\x12.\n\nexpired_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"o\n\rStockAdjusted\x12\x31\n\x08movement\x18\x01 \x01(\x0b\x32\x1f.oms.inventory.v1.StockMovement\x12+\n\x05stock\x18\x02 \x01(\x0b\x32\x1c.oms.inventory.v1.StockLevel\"q\n\tSkuPaused\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x10\n\x08\x66\x61ilures\x18\x02 \x01(\x05\x12\x16\n\x0ewindow_seconds\x18\x03 \x01(\x03\x12-\n\tpaused_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"W\n\nSkuResumed\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x0c\n\x04note\x18\x02 \x01(\t\x12.\n\nresumed_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"`\n\x11StockPressureHigh\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x10\n\x08reserved\x18\x02 \x01(\x03\x12\x11\n\tavailable\x18\x03 \x01(\x03\x12\x19\n\x11threshold_percent\x18\x04 \x01(\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1doms/inventory/v1/events.proto\x12\x10oms.inventory.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a oms/inventory/v1/inventory.proto\"\x9b\x01\n\rStockReserved\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x30\n\x05lines\x18\x03 \x03(\x0b\x32!.oms.inventory.v1.ReservationLine\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa4\x01\n\x14ReservationCommitted\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x30\n\x05lines\x18\x03 \x03(\x0b\x32!.oms.inventory.v1.ReservationLine\x12\x30\n\x0c\x63ommitted_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb2\x01\n\x13ReservationReleased\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x30\n\x05lines\x18\x03 \x03(\x0b\x32!.oms.inventory.v1.ReservationLine\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12/\n\x0breleased_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa4\x01\n\x14ReservationConfirmed\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x30\n\x05lines\x18\x03 \x03(\x0b\x32!.oms.inventory.v1.ReservationLine\x12\x30\n\x0c\x63onfirmed_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xff\x01\n\x10ReservationMoved\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x0b\n\x03sku\x18\x03 \x01(\t\x12\x10\n\x08quantity\x18\x04 \x01(\x03\x12\x19\n\x11\x66rom_warehouse_id\x18\x05 \x01(\t\x12\x17\n\x0fto_warehouse_id\x18\x06 \x01(\t\x12\x0e\n\x06reason\x18\x07 \x01(\t\x12\x30\n\x05lines\x18\x08 \x03(\x0b\x32!.oms.inventory.v1.ReservationLine\x12,\n\x08moved_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa0\x01\n\x12ReservationExpired\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x30\n\x05lines\x18\x03 \x03(\x0b\x32!.oms.inventory.v1.ReservationLine\x12.\n\nexpired_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"o\n\rStockAdjusted\x12\x31\n\x08movement\x18\x01 \x01(\x0b\x32\x1f.oms.inventory.v1.StockMovement\x12+\n\x05stock\x18\x02 \x01(\x0b\x32\x1c.oms.inventory.v1.StockLevel\"q\n\tSkuPaused\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x10\n\x08\x66\x61ilures\x18\x02 \x01(\x05\x12\x16\n\x0ewindow_seconds\x18\x03 \x01(\x03\x12-\n\tpaused_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"W\n\nSkuResumed\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x0c\n\x04note\x18\x02 \x01(\t\x12.\n\nresumed_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"`\n\x11StockPressureHigh\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x10\n\x08reserved\x18\x02 \x01(\x03\x12\x11\n\tavailable\x18\x03 \x01(\x03\x12\x19\n\x11threshold_percent\x18\x04 \x01(\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,14 +41,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RESERVATIONRELEASED']._serialized_end=622
   _globals['_RESERVATIONCONFIRMED']._serialized_start=625
   _globals['_RESERVATIONCONFIRMED']._serialized_end=789
-  _globals['_RESERVATIONEXPIRED']._serialized_start=792
-  _globals['_RESERVATIONEXPIRED']._serialized_end=952
-  _globals['_STOCKADJUSTED']._serialized_start=954
-  _globals['_STOCKADJUSTED']._serialized_end=1065
-  _globals['_SKUPAUSED']._serialized_start=1067
-  _globals['_SKUPAUSED']._serialized_end=1180
-  _globals['_SKURESUMED']._serialized_start=1182
-  _globals['_SKURESUMED']._serialized_end=1269
-  _globals['_STOCKPRESSUREHIGH']._serialized_start=1271
-  _globals['_STOCKPRESSUREHIGH']._serialized_end=1367
+  _globals['_RESERVATIONMOVED']._serialized_start=792
+  _globals['_RESERVATIONMOVED']._serialized_end=1047
+  _globals['_RESERVATIONEXPIRED']._serialized_start=1050
+  _globals['_RESERVATIONEXPIRED']._serialized_end=1210
+  _globals['_STOCKADJUSTED']._serialized_start=1212
+  _globals['_STOCKADJUSTED']._serialized_end=1323
+  _globals['_SKUPAUSED']._serialized_start=1325
+  _globals['_SKUPAUSED']._serialized_end=1438
+  _globals['_SKURESUMED']._serialized_start=1440
+  _globals['_SKURESUMED']._serialized_end=1527
+  _globals['_STOCKPRESSUREHIGH']._serialized_start=1529
+  _globals['_STOCKPRESSUREHIGH']._serialized_end=1625
 # @@protoc_insertion_point(module_scope)

@@ -60,6 +60,28 @@ class ReservationConfirmed(_message.Message):
     confirmed_at: _timestamp_pb2.Timestamp
     def __init__(self, reservation_id: _Optional[str] = ..., order_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[_inventory_pb2.ReservationLine, _Mapping]]] = ..., confirmed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class ReservationMoved(_message.Message):
+    __slots__ = ("reservation_id", "order_id", "sku", "quantity", "from_warehouse_id", "to_warehouse_id", "reason", "lines", "moved_at")
+    RESERVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    FROM_WAREHOUSE_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_WAREHOUSE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    MOVED_AT_FIELD_NUMBER: _ClassVar[int]
+    reservation_id: str
+    order_id: str
+    sku: str
+    quantity: int
+    from_warehouse_id: str
+    to_warehouse_id: str
+    reason: str
+    lines: _containers.RepeatedCompositeFieldContainer[_inventory_pb2.ReservationLine]
+    moved_at: _timestamp_pb2.Timestamp
+    def __init__(self, reservation_id: _Optional[str] = ..., order_id: _Optional[str] = ..., sku: _Optional[str] = ..., quantity: _Optional[int] = ..., from_warehouse_id: _Optional[str] = ..., to_warehouse_id: _Optional[str] = ..., reason: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[_inventory_pb2.ReservationLine, _Mapping]]] = ..., moved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class ReservationExpired(_message.Message):
     __slots__ = ("reservation_id", "order_id", "lines", "expired_at")
     RESERVATION_ID_FIELD_NUMBER: _ClassVar[int]

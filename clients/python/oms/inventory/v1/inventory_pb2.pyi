@@ -22,6 +22,7 @@ class MovementType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MOVEMENT_TYPE_SHIPMENT: _ClassVar[MovementType]
     MOVEMENT_TYPE_RETURN: _ClassVar[MovementType]
     MOVEMENT_TYPE_SAFETY_STOCK: _ClassVar[MovementType]
+    MOVEMENT_TYPE_RESERVATION_MOVE: _ClassVar[MovementType]
 
 class ReservationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -40,6 +41,7 @@ MOVEMENT_TYPE_EXPIRY: MovementType
 MOVEMENT_TYPE_SHIPMENT: MovementType
 MOVEMENT_TYPE_RETURN: MovementType
 MOVEMENT_TYPE_SAFETY_STOCK: MovementType
+MOVEMENT_TYPE_RESERVATION_MOVE: MovementType
 RESERVATION_STATUS_UNSPECIFIED: ReservationStatus
 RESERVATION_STATUS_HELD: ReservationStatus
 RESERVATION_STATUS_CONFIRMED: ReservationStatus
@@ -392,6 +394,28 @@ class ReleaseRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., order_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ReleaseResponse(_message.Message):
+    __slots__ = ("reservation",)
+    RESERVATION_FIELD_NUMBER: _ClassVar[int]
+    reservation: Reservation
+    def __init__(self, reservation: _Optional[_Union[Reservation, _Mapping]] = ...) -> None: ...
+
+class MoveReservationRequest(_message.Message):
+    __slots__ = ("request_id", "order_id", "sku", "from_warehouse_id", "to_warehouse_id", "reason")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    FROM_WAREHOUSE_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_WAREHOUSE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    order_id: str
+    sku: str
+    from_warehouse_id: str
+    to_warehouse_id: str
+    reason: str
+    def __init__(self, request_id: _Optional[str] = ..., order_id: _Optional[str] = ..., sku: _Optional[str] = ..., from_warehouse_id: _Optional[str] = ..., to_warehouse_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class MoveReservationResponse(_message.Message):
     __slots__ = ("reservation",)
     RESERVATION_FIELD_NUMBER: _ClassVar[int]
     reservation: Reservation

@@ -105,6 +105,11 @@ class InventoryServiceStub:
                 request_serializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.ReleaseRequest.SerializeToString,
                 response_deserializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.ReleaseResponse.FromString,
                 _registered_method=True)
+        self.MoveReservation = channel.unary_unary(
+                '/oms.inventory.v1.InventoryService/MoveReservation',
+                request_serializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.MoveReservationRequest.SerializeToString,
+                response_deserializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.MoveReservationResponse.FromString,
+                _registered_method=True)
         self.ListReservations = channel.unary_unary(
                 '/oms.inventory.v1.InventoryService/ListReservations',
                 request_serializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.ListReservationsRequest.SerializeToString,
@@ -276,6 +281,25 @@ class InventoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def MoveReservation(self, request, context):
+        """Moves the stock a HELD or COMMITTED reservation holds for one SKU from one warehouse to another, in
+        one transaction, e.g. when routing rules want the order shipped from elsewhere: reserved -= q in
+        from_warehouse_id and += q in to_warehouse_id (a ledger row each, type RESERVATION_MOVE), and the
+        reservation's line of the SKU then names to_warehouse_id (its status and expiry unchanged). The
+        target must have the whole quantity available, as Reserve needs it (on_hand - reserved -
+        safety_stock; a disabled warehouse, or one without the SKU, has none). Publishes ReservationMoved.
+        Errors: INVALID_ARGUMENT (field order_id, sku, from_warehouse_id, to_warehouse_id (also when it is
+        from_warehouse_id), reason; IDEMPOTENCY_KEY_REUSED); NOT_FOUND (RESERVATION_NOT_FOUND);
+        FAILED_PRECONDITION (INSUFFICIENT_STOCK, metadata sku, warehouse_id (the target), requested,
+        available: the target cannot take the hold; NOT_HELD_THERE, metadata order_id, sku,
+        warehouse_id: the reservation holds no stock of the SKU in from_warehouse_id;
+        INVALID_TRANSITION, metadata id, order_id, from: the reservation was confirmed, released or
+        expired); ABORTED (CONTENTION: retry with the same request_id).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListReservations(self, request, context):
         """Lists reservations, newest first, filtered by order, SKU and status (all optional).
         Errors: INVALID_ARGUMENT (field order_id, sku, status, page.page_size, page.page_token).
@@ -367,6 +391,11 @@ def add_InventoryServiceServicer_to_server(servicer, server):
                     servicer.Release,
                     request_deserializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.ReleaseRequest.FromString,
                     response_serializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.ReleaseResponse.SerializeToString,
+            ),
+            'MoveReservation': grpc.unary_unary_rpc_method_handler(
+                    servicer.MoveReservation,
+                    request_deserializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.MoveReservationRequest.FromString,
+                    response_serializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.MoveReservationResponse.SerializeToString,
             ),
             'ListReservations': grpc.unary_unary_rpc_method_handler(
                     servicer.ListReservations,
@@ -702,6 +731,33 @@ class InventoryService:
             '/oms.inventory.v1.InventoryService/Release',
             oms_dot_inventory_dot_v1_dot_inventory__pb2.ReleaseRequest.SerializeToString,
             oms_dot_inventory_dot_v1_dot_inventory__pb2.ReleaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MoveReservation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.inventory.v1.InventoryService/MoveReservation',
+            oms_dot_inventory_dot_v1_dot_inventory__pb2.MoveReservationRequest.SerializeToString,
+            oms_dot_inventory_dot_v1_dot_inventory__pb2.MoveReservationResponse.FromString,
             options,
             channel_credentials,
             insecure,
