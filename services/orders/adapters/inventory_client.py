@@ -1,5 +1,5 @@
-"""Inventory as seen from orders: Reserve, Release and Confirm of inventory.v1, and the stock levels routing
-reads, through oms_client, with its refusals told apart from its outages."""
+"""Inventory as seen from orders: Reserve, Release, Confirm and MoveReservation of inventory.v1, and the stock
+levels routing reads, through oms_client, with its refusals told apart from its outages."""
 
 from __future__ import annotations
 
@@ -38,6 +38,9 @@ def _translated(error: oms_client.OmsRpcError) -> Exception:
 class GrpcInventory:
     def __init__(self, client: oms_client.ServiceClient) -> None:
         self._client = client
+        # Warehouse ids by code as last listed: routing speaks codes, inventory's commands take ids (a code
+        # keeps its id, UpsertWarehouse updates by code).
+        self._warehouse_ids: dict[str, str] = {}
 
     async def reserve(
         self, order_id: str, lines: Sequence[tuple[str, int]], shipping_province: str, ttl_seconds: int
@@ -73,6 +76,25 @@ class GrpcInventory:
         except oms_client.OmsRpcError as error:
             raise _translated(error) from error
 
+    async def move_hold(
+        self, request_id: str, order_id: str, sku: str, from_warehouse: str, to_warehouse: str, reason: str
+    ) -> None:
+        try:
+            if not {from_warehouse, to_warehouse} <= self._warehouse_ids.keys():
+                await self._warehouses()
+            # A code still unknown (routing's codes come from inventory's own listing) is refused as bad input.
+            request = inventory_pb2.MoveReservationRequest(
+                request_id=request_id,
+                order_id=order_id,
+                sku=sku,
+                from_warehouse_id=self._warehouse_ids.get(from_warehouse, ""),
+                to_warehouse_id=self._warehouse_ids.get(to_warehouse, ""),
+                reason=reason,
+            )
+            await self._client.MoveReservation(request)
+        except oms_client.OmsRpcError as error:
+            raise _translated(error) from error
+
     async def lapsed_hold(self, order_id: str) -> str:
         try:
             found = await self._client.ListReservations(inventory_pb2.ListReservationsRequest(order_id=order_id))
@@ -85,28 +107,32 @@ class GrpcInventory:
         names = sorted({inventory_pb2.ReservationStatus.Name(r.status) for r in found.reservations})
         return ", ".join(name.removeprefix("RESERVATION_STATUS_") for name in names)
 
+    async def _warehouses(self) -> list[inventory_pb2.Warehouse]:
+        """Every warehouse, all pages; remembers their ids by code."""
+        found: list[inventory_pb2.Warehouse] = []
+        token = ""
+        while True:
+            page = await self._client.ListWarehouses(
+                inventory_pb2.ListWarehousesRequest(page=common_pb2.PageRequest(page_size=500, page_token=token))
+            )
+            found.extend(page.warehouses)
+            token = page.page.next_page_token
+            if not token:
+                break
+        self._warehouse_ids.update((warehouse.code, warehouse.warehouse_id) for warehouse in found)
+        return found
+
     async def stock_view(self, order_id: str, skus: Sequence[str]) -> StockView:
         """Three reads: the warehouses (codes, which take work), free stock per warehouse of ``skus``, and
         the order's own live reservation."""
         try:
-            codes: dict[str, str] = {}
-            open_codes: list[str] = []
-            token = ""
-            while True:
-                page = await self._client.ListWarehouses(
-                    inventory_pb2.ListWarehousesRequest(page=common_pb2.PageRequest(page_size=500, page_token=token))
-                )
-                for warehouse in page.warehouses:
-                    codes[warehouse.warehouse_id] = warehouse.code
-                    if not warehouse.disabled:
-                        open_codes.append(warehouse.code)
-                token = page.page.next_page_token
-                if not token:
-                    break
+            warehouses = await self._warehouses()
             levels = await self._client.GetAvailability(inventory_pb2.GetAvailabilityRequest(skus=list(skus)))
             reservations = await self._client.ListReservations(inventory_pb2.ListReservationsRequest(order_id=order_id))
         except oms_client.OmsRpcError as error:
             raise _translated(error) from error
+        codes = {warehouse.warehouse_id: warehouse.code for warehouse in warehouses}
+        open_codes = [warehouse.code for warehouse in warehouses if not warehouse.disabled]
         available: dict[str, dict[str, int]] = {}
         for item in levels.items:
             available[item.sku] = {

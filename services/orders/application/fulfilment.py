@@ -7,6 +7,7 @@ alike), so two of them never wait on each other in a circle.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,6 +41,7 @@ from services.orders.domain.errors import OrderNotFound
 from services.orders.domain.errors_fulfilment import (
     InventoryRefused,
     InventoryUnavailable,
+    NoWarehouseCanFill,
     OrderNotShippable,
     ShipmentNotFound,
     StockNotConfirmed,
@@ -61,6 +63,7 @@ from services.orders.domain.values import Actor, OrderStatus
 from shared.kernel.errors import Aborted, InvalidArgument
 from shared.kernel.ids import is_valid_id
 
+log = logging.getLogger(__name__)
 S = OrderStatus
 WAREHOUSE_CODE_MAX = 64
 
@@ -118,16 +121,60 @@ async def _stock_view(ctx: FulfilmentContext, order: Order) -> StockView:
         raise InventoryRefused(order.order_id, refused.reason, refused.detail) from refused
 
 
+async def _move_held_stock(
+    ctx: FulfilmentContext, request_id: str, order: Order, rules: RoutingRules, view: StockView
+) -> StockView:
+    """Ask inventory to move each hold a routing rule wants shipped from another warehouse, and return the
+    view of where the order's stock is held once it answered. Each move is keyed by the allocation's request
+    id and the SKU, so a retried AllocateOrder moves nothing twice. A move inventory refuses (no room left in
+    the target, say) leaves the hold where it is, and its lines ship from there. A hold no longer where the
+    view saw it, or an unknown outcome, fails the allocation (ABORTED, UNAVAILABLE): shipping from either
+    warehouse could then be the wrong one."""
+    try:
+        plans = plan_allocation(order, rules, view)
+    except NoWarehouseCanFill:
+        # The allocation is refused in its transaction: no stock moves for it.
+        return view
+    moves = sorted(
+        {(plan.sku, plan.moved_from, plan.warehouse, plan.rule_id) for plan in plans if plan.moved_from is not None}
+    )
+    port = _stock(ctx)
+    for sku, source, target, rule_id in moves:
+        try:
+            await port.move_hold(
+                f"{request_id}:move:{sku}", order.order_id, sku, source, target, f"routing rule {rule_id}"
+            )
+        except StockRefused as refused:
+            if refused.reason == "NOT_HELD_THERE":
+                # Moved since the view was read (another allocation of this order): where it is held is unknown.
+                raise Aborted(
+                    f"the stock of order {order.order_id} moved while it was being allocated; retry"
+                ) from refused
+            log.info("inventory kept %s of order %s in %s, not %s: %s", sku, order.order_id, source, target, refused)
+        except InventoryDown as down:
+            raise InventoryUnavailable(str(down)) from down
+        else:
+            view = view.moved(sku, target)
+    return view
+
+
 async def allocate_order(cmd: AllocateOrder, uow: FulfilmentUnitOfWork, ctx: FulfilmentContext) -> AllocationResult:
-    """APPROVED -> ALLOCATED with every line in a shipment. Stock is asked of inventory before the
-    transaction (no lock is held across the calls); the order's state is decided under its row lock."""
+    """APPROVED -> ALLOCATED with every line in a shipment. Stock is asked of inventory, and held stock
+    moved where routing rules want it, before the transaction (no lock is held across the calls); the
+    order's state is decided under its row lock."""
     _require_id("order_id", cmd.order_id)
     async with uow:
         seen = await uow.orders.get(cmd.order_id)
-    if seen is not None and not may_access(cmd.channels, seen.channel):
-        # Refused before inventory is asked anything about another channel's order.
-        raise OrderNotFound(cmd.order_id)
-    view = await _stock_view(ctx, seen) if seen is not None and seen.status is S.APPROVED else None
+        if seen is not None and not may_access(cmd.channels, seen.channel):
+            # Refused before inventory is asked anything about another channel's order.
+            raise OrderNotFound(cmd.order_id)
+        active = await ctx.rules.routing(uow.rules) if seen is not None and seen.status is S.APPROVED else None
+    rules = active[1] if active is not None else RoutingRules()
+    view = None
+    if seen is not None and seen.status is S.APPROVED:
+        view = await _stock_view(ctx, seen)
+        if view.held:
+            view = await _move_held_stock(ctx, cmd.request_id, seen, rules, view)
     async with uow:
         if (previous := await uow.replay(cmd, AllocationResult)) is not None:
             return previous
@@ -139,9 +186,9 @@ async def allocate_order(cmd: AllocateOrder, uow: FulfilmentUnitOfWork, ctx: Ful
         if view is None:
             # It was not APPROVED a moment ago but is now (resumed meanwhile): ask again from the start.
             raise Aborted(f"order {order.order_id} changed while it was being allocated; retry")
-        active = await ctx.rules.routing(uow.rules)
-        rules = active[1] if active is not None else RoutingRules()
-        plans = plan_allocation(order, rules, view)
+        # The view says where inventory holds the stock now; a move still planned was refused (or is new,
+        # the order having changed meanwhile), so its lines ship from where their stock is held.
+        plans = tuple(plan.where_held() for plan in plan_allocation(order, rules, view))
         key = merge_key(order, rules.merge) if rules.merge.window.total_seconds() > 0 else None
         paid, rush = paid_at(order), is_rush(order)
         by_warehouse: dict[str, list[ShipmentLine]] = defaultdict(list)

@@ -175,3 +175,11 @@ class StockPort(Protocol):
     async def confirm(self, order_id: str) -> None:
         """Turn the order's reservation into shipped stock (raises StockRefused or InventoryUnavailable)."""
         ...
+
+    async def move_hold(
+        self, request_id: str, order_id: str, sku: str, from_warehouse: str, to_warehouse: str, reason: str
+    ) -> None:
+        """Move what the order's reservation holds of ``sku`` from one warehouse to another (by code), idempotent
+        on ``request_id``; raises StockRefused when inventory will not (it moved nothing) or InventoryUnavailable
+        when the outcome is unknown."""
+        ...

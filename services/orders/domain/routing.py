@@ -8,7 +8,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from services.orders.domain.errors_fulfilment import NoWarehouseCanFill
@@ -168,16 +168,35 @@ class StockView:
     def free(self, sku: str, warehouse: str) -> int:
         return self.available.get(sku, {}).get(warehouse, 0)
 
+    def moved(self, sku: str, warehouse: str) -> StockView:
+        """This view once inventory moved the order's hold of ``sku`` to ``warehouse``: held there, and that
+        many units fewer free there. The units freed where it was held are not counted (inventory's safety
+        stock may keep some of them back), so no line is planned on stock that may not be there."""
+        _, quantity = self.held[sku]
+        available = {item: dict(levels) for item, levels in self.available.items()}
+        levels = available.setdefault(sku, {})
+        levels[warehouse] = levels.get(warehouse, 0) - quantity
+        return StockView(self.warehouses, available, {**self.held, sku: (warehouse, quantity)})
+
 
 @dataclass(frozen=True)
 class LinePlan:
-    """Where one order line ships from and why (a rule id, ``held`` or ``fallback``)."""
+    """Where one order line ships from and why (a rule id, ``held`` or ``fallback``). ``moved_from`` is set
+    when the order's stock for the line is held elsewhere and a routing rule wants it shipped from
+    ``warehouse``: inventory must move the hold there first."""
 
     line_no: int
     sku: str
     quantity: int
     warehouse: str
     rule_id: str
+    moved_from: str | None = None
+
+    def where_held(self) -> LinePlan:
+        """This line shipping from where its stock is held (the plan without its move)."""
+        if self.moved_from is None:
+            return self
+        return replace(self, warehouse=self.moved_from, rule_id=HELD, moved_from=None)
 
 
 def _line_matches(when: RoutingConditions, order: Order, sku: str, rules: RoutingRules) -> bool:
@@ -216,25 +235,54 @@ def _candidates(order: Order, sku: str, rules: RoutingRules, stock: StockView) -
     return list(found.items())
 
 
+def _rule_move(
+    order: Order, sku: str, held: tuple[str, int], rules: RoutingRules, stock: StockView
+) -> tuple[str, str] | None:
+    """(warehouse, rule id) where a routing rule wants the order's held stock of ``sku`` shipped from instead:
+    the first of the SKU's candidates with room for the whole hold, unless that is where it is held or only
+    the fallback (stock on hand) ranks it; None to leave it where it is."""
+    holder, quantity = held
+    for code, rule_id in _candidates(order, sku, rules, stock):
+        if code == holder:
+            return None
+        if stock.free(sku, code) >= quantity:
+            return None if rule_id == FALLBACK else (code, rule_id)
+    return None
+
+
 def plan_allocation(order: Order, rules: RoutingRules, stock: StockView) -> tuple[LinePlan, ...]:
     """A warehouse for every line of ``order``.
 
     A line whose SKU the order already holds stock for ships from where it is held (inventory's Confirm
-    takes the stock from there). The other lines go to one warehouse when one among every line's
-    candidates can fill them all (ranked by the candidates' preference, then a warehouse the held lines
-    use, then most stock); otherwise each line goes to its first candidate with enough free stock, which
-    splits the order. A line that no candidate can fill raises NoWarehouseCanFill.
+    takes the stock from there), unless a routing rule wants it elsewhere: then it ships from the first of
+    its candidates that has free stock for the whole hold, with ``moved_from`` naming where the hold is
+    (the stock-on-hand fallback never moves a hold). The other lines go to one warehouse when one among
+    every line's candidates can fill them all (ranked by the candidates' preference, then a warehouse the
+    held lines use, then most stock); otherwise each line goes to its first candidate with enough free
+    stock, which splits the order. A line that no candidate can fill raises NoWarehouseCanFill.
     """
     plans: dict[int, LinePlan] = {}
     held_left = {sku: quantity for sku, (_, quantity) in stock.held.items()}
+    moves: dict[str, tuple[str, str] | None] = {}
     open_lines = []
     for line in order.lines:
         held = stock.held.get(line.sku)
         if held is not None and held_left[line.sku] >= line.quantity:
             held_left[line.sku] -= line.quantity
-            plans[line.line_no] = LinePlan(line.line_no, line.sku, line.quantity, held[0], HELD)
+            if line.sku not in moves:
+                moves[line.sku] = _rule_move(order, line.sku, held, rules, stock)
+            move = moves[line.sku]
+            if move is None:
+                plans[line.line_no] = LinePlan(line.line_no, line.sku, line.quantity, held[0], HELD)
+            else:
+                code, rule_id = move
+                plans[line.line_no] = LinePlan(line.line_no, line.sku, line.quantity, code, rule_id, held[0])
         else:
             open_lines.append(line)
+    # The open lines are planned on the free stock the moved holds leave.
+    for sku, move in moves.items():
+        if move is not None:
+            stock = stock.moved(sku, move[0])
     if open_lines:
         candidates = {line.line_no: _candidates(order, line.sku, rules, stock) for line in open_lines}
         wanted: dict[str, int] = defaultdict(int)

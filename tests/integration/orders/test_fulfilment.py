@@ -567,6 +567,127 @@ async def test_a_cancelled_order_leaves_its_shipments(
     assert status == "CANCELLED"
 
 
+async def warehouse_ids(inventory: Any) -> dict[str, str]:
+    listed = await inventory.ListWarehouses(inventory_pb2.ListWarehousesRequest())
+    return {w.code: w.warehouse_id for w in listed.warehouses}
+
+
+async def held_elsewhere(
+    orders: Any, inventory: Any, code: str, *lines: tuple[str, int, int], address: common_pb2.Address = JIANGSU
+) -> orders_pb2.Order:
+    """A paid, approved order whose stock inventory holds in warehouse ``code``, wherever routing would ship
+    it from (as when a channel order reserved at ingest while that warehouse had the most stock)."""
+    order = await create(orders, *lines, address=address)
+    await inventory.Reserve(
+        inventory_pb2.ReserveRequest(
+            request_id=new_id(),
+            order_id=order.order_id,
+            lines=[inventory_pb2.ReserveLine(sku=line.sku, quantity=line.quantity) for line in order.lines],
+            preferred_warehouse_id=(await warehouse_ids(inventory))[code],
+        )
+    )
+    paid = await pay(orders, order)
+    assert paid.status == ST.ORDER_STATUS_APPROVED, paid.hold_reason
+    return paid
+
+
+async def held_where(inventory: Any, order_id: str) -> dict[str, str]:
+    """The warehouse code inventory holds each SKU of the order in."""
+    codes = {warehouse_id: code for code, warehouse_id in (await warehouse_ids(inventory)).items()}
+    return {line.sku: codes[line.warehouse_id] for line in (await reservation(inventory, order_id)).lines}
+
+
+async def moved_units(inventory: Any, order_id: str) -> list[tuple[str, int, str]]:
+    """(warehouse id, reserved delta, request id) of every ledger row that moved the order's hold."""
+    found = await inventory.ListStockMovements(inventory_pb2.ListStockMovementsRequest(order_id=order_id))
+    return sorted(
+        (m.warehouse_id, m.reserved_delta, m.request_id)
+        for m in found.movements
+        if m.type == inventory_pb2.MOVEMENT_TYPE_RESERVATION_MOVE
+    )
+
+
+async def test_a_hold_the_region_rule_wants_elsewhere_moves_and_ships_from_there(
+    orders: Any, inventory: tuple[str, Any], packers: tuple[Any, Any]
+) -> None:
+    _, stock_keeper = inventory
+    item = sku("SKU-TEA")
+    await stock(stock_keeper, "JX", item, 10)
+    await stock(stock_keeper, "BJ", item, 10)
+    order = await held_elsewhere(orders, stock_keeper, "BJ", (item, 2, 1_000))
+    ids = await warehouse_ids(stock_keeper)
+    request = pb.AllocateOrderRequest(request_id=new_id(), order_id=order.order_id)
+
+    allocated = await orders.AllocateOrder(request)
+    again = await orders.AllocateOrder(request)
+
+    (shipment,) = allocated.shipments
+    assert (shipment.warehouse_code, [(line.sku, line.quantity) for line in shipment.lines]) == ("JX", [(item, 2)])
+    assert again == allocated
+    assert await held_where(stock_keeper, order.order_id) == {item: "JX"}
+    # Moved once, under the allocation's request id and the SKU, however often the allocation is asked.
+    move_id = f"{request.request_id}:move:{item}"
+    assert await moved_units(stock_keeper, order.order_id) == sorted(
+        [(ids["BJ"], -2, move_id), (ids["JX"], 2, move_id)]
+    )
+    levels = (await stock_keeper.GetAvailability(inventory_pb2.GetAvailabilityRequest(skus=[item]))).items[0]
+    assert {level.warehouse_id: level.reserved for level in levels.warehouses} == {ids["JX"]: 2, ids["BJ"]: 0}
+
+    jx, _ = packers
+    await claim(jx, shipment.shipment_id)
+    await confirm(jx, shipment.shipment_id, "SF6000000006")
+    levels = (await stock_keeper.GetAvailability(inventory_pb2.GetAvailabilityRequest(skus=[item]))).items[0]
+    assert {level.warehouse_id: (level.on_hand, level.reserved) for level in levels.warehouses} == {
+        ids["JX"]: (8, 0),
+        ids["BJ"]: (10, 0),
+    }
+
+
+async def test_a_hold_the_rules_warehouse_has_no_room_for_ships_from_where_it_is_held(
+    orders: Any, inventory: tuple[str, Any]
+) -> None:
+    _, stock_keeper = inventory
+    item = sku("SKU-TEA")
+    await stock(stock_keeper, "JX", item, 1)
+    await stock(stock_keeper, "BJ", item, 10)
+    order = await held_elsewhere(orders, stock_keeper, "BJ", (item, 2, 1_000))
+
+    (shipment,) = (await allocate(orders, order)).shipments
+
+    assert shipment.warehouse_code == "BJ"
+    assert await held_where(stock_keeper, order.order_id) == {item: "BJ"}
+    assert await moved_units(stock_keeper, order.order_id) == []
+
+
+async def test_the_stock_on_hand_fallback_leaves_a_hold_where_it_is(orders: Any, inventory: tuple[str, Any]) -> None:
+    _, stock_keeper = inventory
+    item = sku("SKU-RICE")
+    await stock(stock_keeper, "JX", item, 5)
+    await stock(stock_keeper, "BJ", item, 50)
+    # Beijing has no routing rule: the most stock (BJ) would win for a line without a hold, but this one stays.
+    order = await held_elsewhere(orders, stock_keeper, "JX", (item, 3, 1_000), address=BEIJING)
+
+    (shipment,) = (await allocate(orders, order)).shipments
+
+    assert shipment.warehouse_code == "JX"
+    assert await moved_units(stock_keeper, order.order_id) == []
+
+
+async def test_held_lines_split_between_a_moved_hold_and_a_kept_one(orders: Any, inventory: tuple[str, Any]) -> None:
+    _, stock_keeper = inventory
+    tea, rice = sku("SKU-TEA"), sku("SKU-RICE")
+    await stock(stock_keeper, "JX", tea, 5)
+    await stock(stock_keeper, "BJ", tea, 5)
+    await stock(stock_keeper, "BJ", rice, 5)
+    order = await held_elsewhere(orders, stock_keeper, "BJ", (tea, 1, 1_000), (rice, 2, 500))
+
+    allocated = await allocate(orders, order)
+
+    by_warehouse = {s.warehouse_code: [(line.line_no, line.sku) for line in s.lines] for s in allocated.shipments}
+    assert by_warehouse == {"JX": [(1, tea)], "BJ": [(2, rice)]}
+    assert await held_where(stock_keeper, order.order_id) == {tea: "JX", rice: "BJ"}
+
+
 # --- claims and confirmations -------------------------------------------------------------------------------
 
 

@@ -157,14 +157,128 @@ def test_lines_of_one_sku_share_the_stock_of_a_warehouse() -> None:
     assert routes(plans) == {1: ("JX", "jiangsu-zhejiang-shanghai"), 2: ("BJ", FALLBACK)}
 
 
-def test_stock_the_order_already_holds_ships_from_where_it_is_held() -> None:
-    # The reservation sits in BJ (inventory chose it): routing rules must not send it elsewhere, or inventory's
-    # Confirm would take the units from a warehouse that did not ship them.
-    view = stock({"A": ("BJ", 2)}, JX={"A": 9, "B": 9}, BJ={"A": 0, "B": 0})
-    assert routes(plan_allocation(order(("A", 2), ("B", 1)), DEFAULTS, view)) == {
-        1: ("BJ", HELD),
-        2: ("JX", "jiangsu-zhejiang-shanghai"),
+FURNITURE = routing(
+    {"id": "furniture", "when": {"sku_prefixes": ["FURN-"]}, "warehouses": ["FURN", "FURN2"]},
+    {"id": "east", "when": {"provinces": ["江苏"]}, "warehouses": ["JX"]},
+)
+
+
+def moves(plans: Any) -> dict[int, tuple[str, str, str | None]]:
+    return {p.line_no: (p.warehouse, p.rule_id, p.moved_from) for p in plans}
+
+
+@pytest.mark.parametrize(
+    ("rules", "address", "held", "levels", "planned"),
+    [
+        pytest.param(
+            DEFAULTS,
+            JIANGSU,
+            ("A", "BJ", 2),
+            {"JX": {"A": 2}, "BJ": {"A": 0}},
+            ("JX", "jiangsu-zhejiang-shanghai", "BJ"),
+            id="a region rule moves the hold to its warehouse",
+        ),
+        pytest.param(
+            DEFAULTS,
+            BEIJING,
+            ("A", "JX", 2),
+            {"JX": {"A": 0}, "BJ": {"A": 50}},
+            ("JX", HELD, None),
+            id="the stock-on-hand fallback never moves a hold",
+        ),
+        pytest.param(
+            DEFAULTS,
+            JIANGSU,
+            ("A", "BJ", 2),
+            {"JX": {"A": 1}, "BJ": {"A": 0}},
+            ("BJ", HELD, None),
+            id="a rule warehouse without room for the whole hold leaves it held",
+        ),
+        pytest.param(
+            DEFAULTS,
+            JIANGSU,
+            ("A", "JX", 2),
+            {"JX": {"A": 0}, "BJ": {"A": 9}},
+            ("JX", HELD, None),
+            id="a hold already where the rule wants it stays",
+        ),
+        pytest.param(
+            DEFAULTS,
+            ABROAD,
+            ("A", "JX", 1),
+            {"BONDED": {"A": 1}, "JX": {"A": 9}},
+            ("BONDED", "cross-border-bonded", "JX"),
+            id="a cross-border hold goes to the bonded warehouse",
+        ),
+        pytest.param(
+            DEFAULTS,
+            ABROAD,
+            ("A", "JX", 2),
+            {"BONDED": {"A": 1}, "JX": {"A": 9}},
+            ("JX", HELD, None),
+            id="a bonded warehouse without room leaves a cross-border hold held",
+        ),
+        pytest.param(
+            FURNITURE,
+            JIANGSU,
+            ("FURN-SOFA", "JX", 1),
+            {"FURN": {"FURN-SOFA": 0}, "FURN2": {"FURN-SOFA": 1}, "JX": {"FURN-SOFA": 9}},
+            ("FURN2", "furniture", "JX"),
+            id="a category rule moves the hold to its first warehouse with room",
+        ),
+        pytest.param(
+            FURNITURE,
+            JIANGSU,
+            ("FURN-SOFA", "FURN2", 1),
+            {"FURN": {"FURN-SOFA": 5}, "FURN2": {"FURN-SOFA": 0}},
+            ("FURN", "furniture", "FURN2"),
+            id="a rule's earlier warehouse wins over its later one",
+        ),
+    ],
+)
+def test_a_held_line_moves_only_where_a_rule_wants_it_and_there_is_room(
+    rules: Any, address: Address, held: tuple[str, str, int], levels: dict[str, dict[str, int]], planned: Any
+) -> None:
+    sku, holder, quantity = held
+    view = stock({sku: (holder, quantity)}, **levels)
+    assert moves(plan_allocation(order((sku, quantity), address=address), rules, view)) == {1: planned}
+
+
+def test_a_moved_hold_and_a_kept_one_split_the_order_with_the_open_lines() -> None:
+    # Inventory held A and B in BJ. The region rule wants JX, which has room for A but not for B: A moves, B
+    # stays held in BJ, and C (not held) joins A in JX, the warehouse the held lines use.
+    view = stock({"A": ("BJ", 2), "B": ("BJ", 1)}, JX={"A": 5, "B": 0, "C": 3}, BJ={"A": 0, "B": 0, "C": 3})
+    plans = plan_allocation(order(("A", 2), ("B", 1), ("C", 1)), DEFAULTS, view)
+    assert moves(plans) == {
+        1: ("JX", "jiangsu-zhejiang-shanghai", "BJ"),
+        2: ("BJ", HELD, None),
+        3: ("JX", "jiangsu-zhejiang-shanghai", None),
     }
+    assert moves(plan.where_held() for plan in plans) == {
+        1: ("BJ", HELD, None),
+        2: ("BJ", HELD, None),
+        3: ("JX", "jiangsu-zhejiang-shanghai", None),
+    }
+
+
+def test_lines_of_one_held_sku_move_together_and_take_their_units_out_of_the_target() -> None:
+    # 5 of A held in BJ for lines 1 and 2; line 3 asks for 3 more, which the hold does not cover. JX has 6 free:
+    # the moved hold takes 5 of them, so line 3 cannot come from JX as well and goes to BJ by stock on hand.
+    view = stock({"A": ("BJ", 5)}, JX={"A": 6}, BJ={"A": 4})
+    assert moves(plan_allocation(order(("A", 2), ("A", 3), ("A", 3)), DEFAULTS, view)) == {
+        1: ("JX", "jiangsu-zhejiang-shanghai", "BJ"),
+        2: ("JX", "jiangsu-zhejiang-shanghai", "BJ"),
+        3: ("BJ", FALLBACK, None),
+    }
+
+
+def test_a_view_after_a_move_holds_the_stock_where_it_went() -> None:
+    view = stock({"A": ("BJ", 2)}, JX={"A": 5}, BJ={"A": 1})
+    moved = view.moved("A", "JX")
+    assert (moved.held, moved.free("A", "JX"), moved.free("A", "BJ")) == ({"A": ("JX", 2)}, 3, 1)
+    assert view.held == {"A": ("BJ", 2)} and view.free("A", "JX") == 5
+    # Planned again on what inventory then holds, nothing moves twice.
+    assert moves(plan_allocation(order(("A", 2)), DEFAULTS, moved)) == {1: ("JX", HELD, None)}
 
 
 def test_disabled_warehouses_take_no_new_lines() -> None:
