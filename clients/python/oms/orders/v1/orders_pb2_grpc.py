@@ -494,9 +494,11 @@ class OrdersServiceServicer:
     def AllocateOrder(self, request, context):
         """Chooses a warehouse for every line of an APPROVED order and moves it to ALLOCATED. Stock comes from
         inventory.v1 (GetAvailability, ListWarehouses and the order's own reservation): a line whose stock
-        the order already holds in a warehouse ships from there (inventory's Confirm takes it from there);
-        any other line goes to its first candidate warehouse (see SetRoutingRules) with enough available
-        stock. One warehouse that can fill every line is preferred; otherwise the order is split into one
+        the order already holds ships from the first warehouse a routing rule names for it (see
+        SetRoutingRules) that has room for the whole hold, the hold moved there first (inventory's
+        MoveReservation, once per SKU however often the request is retried), else from where it is held
+        (the stock-on-hand fallback never moves a hold; neither does a move inventory refuses); any other
+        line goes to its first candidate warehouse with enough available stock. One warehouse that can fill every line is preferred; otherwise the order is split into one
         shipment per warehouse (the order keeps its id; each shipment lists the order lines it carries; a
         line is never split). A group of lines joins an unclaimed shipment of the same warehouse for the same
         customer and shipping address whose orders were paid within the merge window (30 minutes by default)
@@ -504,7 +506,8 @@ class OrdersServiceServicer:
         Errors: INVALID_ARGUMENT (field order_id; IDEMPOTENCY_KEY_REUSED); NOT_FOUND (ORDER_NOT_FOUND);
         FAILED_PRECONDITION (INVALID_TRANSITION when the order is not APPROVED; NO_WAREHOUSE_CAN_FILL,
         metadata line_no, sku, quantity; INVENTORY_REFUSED, metadata reason: inventory would not answer for
-        the order's SKUs); UNAVAILABLE (INVENTORY_UNAVAILABLE: retry with the same request_id).
+        the order's SKUs); ABORTED (the order or its hold changed while it was being allocated: retry);
+        UNAVAILABLE (INVENTORY_UNAVAILABLE: retry with the same request_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
