@@ -6,9 +6,10 @@ Serves the orders service in this process (the same runtime as production, outbo
 ``--batch`` with ``--concurrency`` calls in flight; prints orders/s for new orders and for a re-delivery of
 the same orders (all UNCHANGED):
 
-    OMS_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \\
-    OMS_TEST_REDIS_URL=redis://127.0.0.1:6379/0 \\
-        .venv/bin/python -m tools.marketplace.bench --orders 20000 --batch 1000 --concurrency 2 [--processes 2]
+    .venv/bin/python -m tools.marketplace.bench --orders 20000 --batch 1000 --concurrency 2 [--processes 2]
+
+on the embedded servers of ``.oms/`` (as ``oms up`` runs them), or on the servers that OMS_TEST_DATABASE_URL
+(a database it may create databases with) and OMS_TEST_REDIS_URL name.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from oms.orders.v1 import orders_pb2
 from services.orders.bootstrap import Settings, build
 from services.orders.domain.channels import PLATFORMS
 from services.orders.domain.values import Channel
-from shared.embedded import free_ports
+from shared.embedded import LocalServers, admin_database_url, free_ports
 from shared.kernel.ids import new_id
 from shared.migrations import prepare_database
 from shared.runtime import serve, tune_garbage_collector
@@ -214,9 +215,12 @@ def main() -> None:
     args = parser.parse_args()
     admin_url = os.environ.get("OMS_TEST_DATABASE_URL")
     redis_url = os.environ.get("OMS_TEST_REDIS_URL")
-    if not admin_url or not redis_url:
-        sys.exit("set OMS_TEST_DATABASE_URL and OMS_TEST_REDIS_URL")
-    asyncio.run(_run(args, admin_url, redis_url))
+    if admin_url and redis_url:
+        asyncio.run(_run(args, admin_url, redis_url))
+        return
+    # No servers named: the embedded ones of the state dir (.oms/ by default), as `oms up` starts them.
+    with LocalServers() as servers:
+        asyncio.run(_run(args, admin_database_url(servers.database_url), servers.redis_url))
 
 
 if __name__ == "__main__":
