@@ -18,8 +18,10 @@ from services.inventory.application.commands import (
     ListReservations,
     ListStockMovements,
     MoveReservation,
+    OrderToReserve,
     ReceiveStock,
     ReleaseReservation,
+    ReserveMany,
     ReserveStock,
     RestockReturn,
     ResumeSku,
@@ -148,6 +150,25 @@ class InventoryServicer(inventory_pb2_grpc.InventoryServiceServicer):
         return inventory_pb2.ReserveResponse(
             reservation=protos.reservation_out(result.reservation), created=result.created
         )
+
+    async def ReserveMany(
+        self, request: inventory_pb2.ReserveManyRequest, context: grpc.aio.ServicerContext
+    ) -> inventory_pb2.ReserveManyResponse:
+        command = ReserveMany(
+            request_id=request.request_id,
+            orders=tuple(
+                OrderToReserve(
+                    order_id=order.order_id,
+                    lines=tuple(RequestedLine(line.sku, line.quantity) for line in order.lines),
+                    ttl_seconds=order.ttl_seconds,
+                    preferred_warehouse_id=order.preferred_warehouse_id,
+                    shipping_province=order.shipping_province,
+                )
+                for order in request.orders
+            ),
+        )
+        result = await reservations.reserve_many(command, self._uow(), self._deps)
+        return inventory_pb2.ReserveManyResponse(results=[protos.reserve_outcome_out(r) for r in result.results])
 
     async def Commit(
         self, request: inventory_pb2.CommitRequest, context: grpc.aio.ServicerContext

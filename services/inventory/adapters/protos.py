@@ -7,7 +7,7 @@ import binascii
 
 from oms.inventory.v1 import inventory_pb2
 
-from services.inventory.application.commands import Page
+from services.inventory.application.commands import Page, ReserveOutcome
 from services.inventory.domain.model import (
     Movement,
     MovementType,
@@ -106,6 +106,25 @@ def reservation_out(reservation: Reservation) -> inventory_pb2.Reservation:
         closed_at=timestamp(reservation.closed_at),
         release_reason=reservation.release_reason,
         committed_at=timestamp(reservation.committed_at),
+    )
+
+
+def reserve_outcome_out(outcome: ReserveOutcome) -> inventory_pb2.ReserveManyResult:
+    if outcome.refusal is not None:
+        refusal = outcome.refusal
+        return inventory_pb2.ReserveManyResult(
+            order_id=outcome.order_id,
+            refusal=inventory_pb2.ReserveRefusal(
+                code=refusal.code,
+                reason=refusal.reason,
+                message=refusal.message,
+                metadata=refusal.metadata,
+                fields=list(refusal.fields),
+            ),
+        )
+    assert outcome.reservation is not None
+    return inventory_pb2.ReserveManyResult(
+        order_id=outcome.order_id, reservation=reservation_out(outcome.reservation), created=outcome.created
     )
 
 

@@ -313,6 +313,68 @@ SELECT (SELECT count(*) FROM ledger) AS applied, ARRAY(SELECT sku FROM flags) AS
 """
 )
 
+# Locks every warehouse row of the SKUs in (sku, warehouse) order, as _CLAIM_AND_LOCK does for one order.
+_LOCK_SNAPSHOT = text(_RESERVATION_ROWS + "ORDER BY s.sku, s.warehouse_id FOR NO KEY UPDATE OF s")
+
+# Claims many orders at once, in order id order, so two batches sharing orders queue up instead of deadlocking.
+_CLAIM_MANY = text(
+    """
+INSERT INTO reservations (id, order_id, status, created_at, expires_at, closed_at, release_reason, request_id)
+SELECT r.id, r.order_id, :status, :created_at, r.expires_at, NULL, '', :request_id
+FROM unnest(CAST(:ids AS uuid[]), CAST(:order_ids AS uuid[]), CAST(:expires AS timestamptz[]))
+     AS r(id, order_id, expires_at)
+ORDER BY r.order_id
+ON CONFLICT (order_id) DO NOTHING RETURNING order_id
+"""
+)
+
+# _HOLD for the reservations of a batch: lines are summed per stock row for the guarded update (several
+# orders may take from one row), each line still gets its own ledger row, whose reserved_after subtracts
+# the lines that come later in the batch for the same row (as _APPLY does). The claims of refused orders
+# are deleted by the same statement.
+_HOLD_MANY = text(
+    """
+WITH d AS (
+  SELECT * FROM unnest(
+    CAST(:ord AS int[]), CAST(:ids AS uuid[]), CAST(:reservation_ids AS uuid[]), CAST(:order_ids AS uuid[]),
+    CAST(:warehouse_ids AS uuid[]), CAST(:skus AS text[]), CAST(:quantities AS bigint[])
+  ) AS d(ord, id, reservation_id, order_id, warehouse_id, sku, quantity)
+), agg AS (
+  SELECT warehouse_id, sku, sum(quantity)::bigint AS quantity FROM d GROUP BY warehouse_id, sku
+), upd AS (
+  UPDATE stock_items s SET reserved = s.reserved + agg.quantity, updated_at = :now
+  FROM agg
+  WHERE s.warehouse_id = agg.warehouse_id AND s.sku = agg.sku
+    AND s.on_hand - s.reserved - s.safety_stock >= agg.quantity
+  RETURNING s.warehouse_id, s.sku, s.on_hand, s.reserved, s.safety_stock
+), ledger AS (
+  INSERT INTO stock_movements (id, warehouse_id, sku, type, on_hand_delta, reserved_delta, on_hand_after,
+                               reserved_after, safety_stock_after, reason, reference, order_id, reservation_id,
+                               request_id, occurred_at)
+  SELECT d.id, d.warehouse_id, d.sku, :type, 0, d.quantity, upd.on_hand,
+         upd.reserved - coalesce(sum(d.quantity) OVER later, 0), upd.safety_stock, '', '',
+         d.order_id, d.reservation_id, :request_id, :now
+  FROM d JOIN upd ON upd.warehouse_id = d.warehouse_id AND upd.sku = d.sku
+  WINDOW later AS (PARTITION BY d.warehouse_id, d.sku ORDER BY d.ord ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
+  RETURNING 1
+), lines AS (
+  INSERT INTO reservation_lines (reservation_id, sku, warehouse_id, quantity)
+  SELECT d.reservation_id, d.sku, d.warehouse_id, d.quantity FROM d
+), unclaimed AS (
+  DELETE FROM reservations WHERE id = ANY(CAST(:unclaimed AS uuid[]))
+), flags AS (
+  UPDATE sku_controls c SET pressure_high = f.high, updated_at = :now
+  FROM unnest(CAST(:flag_skus AS text[]), CAST(:flag_highs AS boolean[])) AS f(sku, high)
+  WHERE c.sku = f.sku AND c.pressure_high <> f.high
+  RETURNING c.sku
+), remembered AS (
+  UPDATE idempotency_keys SET result = :result WHERE request_id = :request_id RETURNING 1
+)
+SELECT (SELECT count(*) FROM upd) AS applied, ARRAY(SELECT sku FROM flags) AS flipped,
+       EXISTS (SELECT 1 FROM remembered) AS remembered
+"""
+)
+
 # Available stock of enabled warehouses, the quantity a new reservation could take.
 _AVAILABLE = "CASE WHEN w.disabled THEN 0 ELSE greatest(s.on_hand - s.reserved - s.safety_stock, 0) END"
 
@@ -323,6 +385,10 @@ class SqlStock:
 
     async def snapshot(self, skus: Sequence[str]) -> ReservationSnapshot:
         rows = (await self._session.execute(_SNAPSHOT, {"skus": list(skus)})).all()
+        return _snapshot(rows)
+
+    async def lock_snapshot(self, skus: Sequence[str]) -> ReservationSnapshot:
+        rows = (await self._session.execute(_LOCK_SNAPSHOT, {"skus": list(skus)})).all()
         return _snapshot(rows)
 
     async def lock(self, warehouse_id: str, sku: str) -> StockLevel | None:
@@ -631,6 +697,68 @@ class SqlReservations:
             )
         ).one()
         return HoldOutcome(applied=int(row.applied), flipped=frozenset(row.flipped), remembered=row.remembered)
+
+    async def claim_many(self, reservations: Sequence[Reservation], request_id: str) -> set[str]:
+        if not reservations:
+            return set()
+        rows = await self._session.execute(
+            _CLAIM_MANY,
+            {
+                "ids": [r.reservation_id for r in reservations],
+                "order_ids": [r.order_id for r in reservations],
+                "expires": [r.expires_at for r in reservations],
+                "status": ReservationStatus.HELD.value,
+                "created_at": reservations[0].created_at,
+                "request_id": request_id,
+            },
+        )
+        return {_id(row.order_id) or "" for row in rows}
+
+    async def hold_many(
+        self,
+        reservations: Sequence[Reservation],
+        movement_ids: Sequence[str],
+        unclaimed: Sequence[str],
+        request_id: str,
+        now: datetime,
+        pressure: Mapping[str, bool],
+        result: str,
+    ) -> HoldOutcome:
+        lines = [(r, line) for r in reservations for line in r.lines]
+        flags = sorted(pressure)
+        row = (
+            await self._session.execute(
+                _HOLD_MANY,
+                {
+                    "ord": list(range(len(lines))),
+                    "ids": list(movement_ids),
+                    "reservation_ids": [r.reservation_id for r, _ in lines],
+                    "order_ids": [r.order_id for r, _ in lines],
+                    "warehouse_ids": [line.warehouse_id for _, line in lines],
+                    "skus": [line.sku for _, line in lines],
+                    "quantities": [line.quantity for _, line in lines],
+                    "unclaimed": list(unclaimed),
+                    "type": MovementType.RESERVATION.value,
+                    "request_id": request_id,
+                    "now": now,
+                    "flag_skus": flags,
+                    "flag_highs": [pressure[sku] for sku in flags],
+                    "result": result,
+                },
+            )
+        ).one()
+        return HoldOutcome(applied=int(row.applied), flipped=frozenset(row.flipped), remembered=row.remembered)
+
+    async def by_orders(self, order_ids: Collection[str]) -> dict[str, Reservation]:
+        if not order_ids:
+            return {}
+        rows = (
+            await self._session.execute(
+                text(_WITH_LINES.format(source="reservations") + " WHERE r.order_id = ANY(CAST(:order_ids AS uuid[]))"),
+                {"order_ids": list(order_ids)},
+            )
+        ).all()
+        return {r.order_id: r for r in _reservations(rows)}
 
     async def by_order(self, order_id: str) -> Reservation | None:
         rows = (

@@ -77,6 +77,23 @@ class ReserveStock:
 
 
 @dataclass(frozen=True)
+class OrderToReserve:
+    """One order of a ReserveMany: a ReserveStock without its own idempotency key (the batch's is used)."""
+
+    order_id: str
+    lines: tuple[RequestedLine, ...]
+    ttl_seconds: int = 0
+    preferred_warehouse_id: str = ""
+    shipping_province: str = ""
+
+
+@dataclass(frozen=True)
+class ReserveMany:
+    request_id: str
+    orders: tuple[OrderToReserve, ...]
+
+
+@dataclass(frozen=True)
 class CommitReservation:
     request_id: str
     order_id: str
@@ -152,6 +169,32 @@ class StockChange:
 class ReserveResult:
     reservation: Reservation
     created: bool
+
+
+@dataclass(frozen=True)
+class ReserveRefusal:
+    """The error Reserve would have raised for one order of a ReserveMany, as data."""
+
+    code: str
+    reason: str
+    message: str
+    metadata: dict[str, str]
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReserveOutcome:
+    """One order of a ReserveMany: its reservation (``created`` False when it had it already) or its refusal."""
+
+    order_id: str
+    reservation: Reservation | None = None
+    created: bool = False
+    refusal: ReserveRefusal | None = None
+
+
+@dataclass(frozen=True)
+class ReserveManyResult:
+    results: tuple[ReserveOutcome, ...]
 
 
 @dataclass(frozen=True)

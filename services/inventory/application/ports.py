@@ -75,6 +75,9 @@ class StockRepository(Protocol):
     async def snapshot(self, skus: Sequence[str]) -> ReservationSnapshot:
         """Every stock row of ``skus``, read without locks (good for refusals only)."""
 
+    async def lock_snapshot(self, skus: Sequence[str]) -> ReservationSnapshot:
+        """Every stock row of ``skus``, locked in (sku, warehouse) order until the transaction ends."""
+
     async def lock(self, warehouse_id: str, sku: str) -> StockLevel | None: ...
 
     async def receive(self, delta: StockDelta, movement_id: str, request_id: str, now: datetime) -> Movement:
@@ -154,7 +157,27 @@ class ReservationRepository(Protocol):
         the values given, and store ``result`` (the encoded answer) under ``request_id`` as
         ``UnitOfWork.remember`` does. One round trip; the caller rolls back unless every line applied."""
 
+    async def claim_many(self, reservations: Sequence[Reservation], request_id: str) -> set[str]:
+        """Claim each order for its reservation (as :meth:`claim`, in order id order); returns the order ids
+        this call claimed (the others had a reservation)."""
+
+    async def hold_many(
+        self,
+        reservations: Sequence[Reservation],
+        movement_ids: Sequence[str],
+        unclaimed: Sequence[str],
+        request_id: str,
+        now: datetime,
+        pressure: Mapping[str, bool],
+        result: str,
+    ) -> HoldOutcome:
+        """:meth:`hold` for many claimed reservations in one round trip (``movement_ids`` one per line, in
+        order), deleting the claims ``unclaimed`` (reservation ids of orders that were refused).
+        ``applied`` counts the stock rows updated, once each however many lines they fill."""
+
     async def by_order(self, order_id: str) -> Reservation | None: ...
+
+    async def by_orders(self, order_ids: Collection[str]) -> dict[str, Reservation]: ...
 
     async def lock(self, order_id: str) -> Reservation | None:
         """The order's reservation with its row and lines locked until the transaction ends (the lines as

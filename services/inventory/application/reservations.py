@@ -1,8 +1,11 @@
-"""Handlers of the reservation lifecycle: Reserve, Commit, Confirm, Release, MoveReservation, and the expiry sweep."""
+"""Handlers of the reservation lifecycle: Reserve, ReserveMany, Commit, Confirm, Release, MoveReservation, and the
+expiry sweep."""
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from itertools import chain
@@ -12,8 +15,13 @@ from services.inventory.application.commands import (
     CommitReservation,
     ConfirmReservation,
     MoveReservation,
+    OrderToReserve,
     ReleaseReservation,
     ReservationResult,
+    ReserveMany,
+    ReserveManyResult,
+    ReserveOutcome,
+    ReserveRefusal,
     ReserveResult,
     ReserveStock,
 )
@@ -27,6 +35,7 @@ from services.inventory.domain.errors import (
     PausedSku,
     ReservationMismatch,
     ReservationNotFound,
+    SkuNotFound,
 )
 from services.inventory.domain.events import (
     ReservationCommitted,
@@ -40,6 +49,7 @@ from services.inventory.domain.model import (
     MovementType,
     RequestedLine,
     Reservation,
+    ReservationLine,
     ReservationStatus,
     StockLevel,
     hold_move,
@@ -48,12 +58,13 @@ from services.inventory.domain.model import (
 )
 from shared import metrics
 from shared.kernel import codec
-from shared.kernel.errors import InvalidArgument
+from shared.kernel.errors import InvalidArgument, OmsError
 from shared.kernel.ids import new_id
 
 log = logging.getLogger(__name__)
 
 MAX_LINES = 200
+MAX_BATCH_ORDERS = 1000
 # The states in which a reservation is for the lines it was made with (a repeat must ask for the same).
 _HOLDS_LINES = (ReservationStatus.HELD, ReservationStatus.COMMITTED, ReservationStatus.CONFIRMED)
 # Release meets a concurrent Reserve of the same order at most once per attempt; three is plenty.
@@ -69,7 +80,7 @@ class _Reservation:
     ttl: timedelta
 
 
-def _validated(cmd: ReserveStock, deps: Dependencies) -> _Reservation:
+def _validated(cmd: ReserveStock | OrderToReserve, deps: Dependencies) -> _Reservation:
     order_id = values.entity_id(cmd.order_id, "order_id")
     if not cmd.lines:
         raise InvalidArgument.field("lines", "must have at least one line")
@@ -199,13 +210,154 @@ async def _hold(
 
 
 async def _existing(order_id: str, lines: tuple[RequestedLine, ...], uow: InventoryUnitOfWork) -> Reservation:
-    existing = await uow.reservations.by_order(order_id)
+    return _repeated(order_id, lines, await uow.reservations.by_order(order_id))
+
+
+def _repeated(order_id: str, lines: tuple[RequestedLine, ...], existing: Reservation | None) -> Reservation:
+    """The answer to a repeated Reserve of an order: its reservation, unless that is for other quantities."""
     if existing is None:
         # claim() saw a committed reservation of this order; it cannot vanish (reservations are never deleted).
         raise Contention(f"the reservation of order {order_id} is not visible yet")
     if existing.status in _HOLDS_LINES and not existing.holds(lines):
         raise ReservationMismatch(order_id, existing.reservation_id)
     return existing
+
+
+async def reserve_many(cmd: ReserveMany, uow: InventoryUnitOfWork, deps: Dependencies) -> ReserveManyResult:
+    """Hold stock for many orders in one transaction, each order all or nothing and on its own.
+
+    The orders are claimed at once (in order id order), the stock rows of every SKU of the batch locked once
+    in SKU order (the lock order of Reserve), and each order is decided in memory, in request order, by the
+    allocation Reserve uses, against the locked quantities less what earlier orders of the batch took. Then
+    one statement holds the stock, writes the ledger and the lines, drops the claims of refused orders and
+    stores the answer. Refusals are counted by the breaker after the commit, as Reserve counts its own.
+    """
+    if not cmd.orders:
+        raise InvalidArgument.field("orders", "must have at least one order")
+    if len(cmd.orders) > MAX_BATCH_ORDERS:
+        raise InvalidArgument.field("orders", f"must have at most {MAX_BATCH_ORDERS} orders")
+    requests = [_validated_in_batch(order, i, deps) for i, order in enumerate(cmd.orders)]
+    async with uow:
+        if (previous := await uow.replay(cmd, ReserveManyResult)) is not None:
+            return previous
+        result, shortages = await _reserve_batch(cmd, requests, uow, deps)
+        await uow.commit()
+    await _count_refusals(result, shortages, uow, deps)
+    return result
+
+
+def _validated_in_batch(order: OrderToReserve, index: int, deps: Dependencies) -> _Reservation | ReserveRefusal:
+    try:
+        return _validated(order, deps)
+    except InvalidArgument as invalid:
+        return _refusal(invalid, f"orders[{index}].")
+
+
+def _refusal(error: OmsError, prefix: str = "") -> ReserveRefusal:
+    """``error`` as one order's refusal; fields are named from the ReserveMany request (``prefix``)."""
+    fields = tuple(prefix + violation.field for violation in error.violations)
+    message = "; ".join(f"{prefix}{v.field}: {v.description}" for v in error.violations) or error.message
+    return ReserveRefusal(error.kind.value, error.reason, message, dict(error.metadata), fields)
+
+
+class _LockedStock:
+    """The locked stock rows of a batch, less what the orders decided so far took."""
+
+    def __init__(self, levels: Iterable[StockLevel]) -> None:
+        self._by_sku: dict[str, list[StockLevel]] = {}
+        for level in levels:
+            self._by_sku.setdefault(level.sku, []).append(level)
+
+    def of(self, lines: Iterable[RequestedLine]) -> list[StockLevel]:
+        return [level for line in lines for level in self._by_sku.get(line.sku, ())]
+
+    def take(self, lines: Iterable[ReservationLine]) -> None:
+        for line in lines:
+            self._by_sku[line.sku] = [
+                replace(level, reserved=level.reserved + line.quantity)
+                if level.warehouse_id == line.warehouse_id
+                else level
+                for level in self._by_sku[line.sku]
+            ]
+
+
+async def _reserve_batch(
+    cmd: ReserveMany,
+    requests: Sequence[_Reservation | ReserveRefusal],
+    uow: InventoryUnitOfWork,
+    deps: Dependencies,
+) -> tuple[ReserveManyResult, list[str]]:
+    """The database part of ReserveMany; returns the answer and the SKU of every shortage, for the breaker."""
+    now = deps.clock()
+    claims: dict[str, Reservation] = {}
+    for request in requests:
+        if isinstance(request, _Reservation) and request.order_id not in claims:
+            claims[request.order_id] = Reservation(
+                new_id(), request.order_id, ReservationStatus.HELD, (), now, now + request.ttl
+            )
+    claimed = await uow.reservations.claim_many(sorted(claims.values(), key=lambda r: r.order_id), cmd.request_id)
+    existing = await uow.reservations.by_orders([order_id for order_id in claims if order_id not in claimed])
+    deciding = [r for r in requests if isinstance(r, _Reservation) and r.order_id in claimed]
+    skus = sorted({line.sku for request in deciding for line in request.allocation.lines})
+    snapshot = await uow.stock.lock_snapshot(skus) if skus else ReservationSnapshot((), {}, frozenset())
+    stock = _LockedStock(snapshot.levels)
+    held: dict[str, Reservation] = {}
+    outcomes: list[ReserveOutcome] = []
+    shortages: list[str] = []
+    for order, request in zip(cmd.orders, requests, strict=True):
+        if isinstance(request, ReserveRefusal):
+            outcomes.append(ReserveOutcome(order.order_id, refusal=request))
+            continue
+        try:
+            if request.order_id in held or request.order_id not in claimed:
+                previous = held.get(request.order_id) or existing.get(request.order_id)
+                reservation = _repeated(request.order_id, request.allocation.lines, previous)
+                outcomes.append(ReserveOutcome(order.order_id, reservation, created=False))
+                continue
+            allocation = request.allocation
+            lines = allocate(allocation, stock.of(allocation.lines), snapshot.warehouses, snapshot.paused)
+        except (SkuNotFound, InsufficientStock, PausedSku, ReservationMismatch) as refused:
+            if isinstance(refused, InsufficientStock):
+                shortages.append(refused.sku)
+            outcomes.append(ReserveOutcome(order.order_id, refusal=_refusal(refused)))
+            continue
+        stock.take(lines)
+        held[request.order_id] = replace(claims[request.order_id], lines=lines)
+        outcomes.append(ReserveOutcome(order.order_id, held[request.order_id], created=True))
+    result = ReserveManyResult(tuple(outcomes))
+    reservations = list(held.values())
+    taken: Counter[tuple[str, str]] = Counter()
+    for reservation in reservations:
+        for line in reservation.lines:
+            taken[(line.sku, line.warehouse_id)] += line.quantity
+    pressure = pressure_after_hold(
+        snapshot, [ReservationLine(sku, warehouse_id, q) for (sku, warehouse_id), q in taken.items()], deps.pressure
+    )
+    unclaimed = [claims[order_id].reservation_id for order_id in claimed if order_id not in held]
+    movement_ids = [new_id() for reservation in reservations for _ in reservation.lines]
+    outcome = await uow.reservations.hold_many(
+        reservations, movement_ids, unclaimed, cmd.request_id, now, pressure.changes, codec.dumps(result)
+    )
+    if outcome.applied != len(taken):
+        raise Contention("stock of the batch changed under its locks")
+    if not outcome.remembered:
+        raise RuntimeError(f"request {cmd.request_id} was not claimed in this transaction")
+    uow.publish(*(StockReserved(reservation) for reservation in reservations), *pressure.alerts(outcome.flipped))
+    return result, shortages
+
+
+async def _count_refusals(
+    result: ReserveManyResult, shortages: Sequence[str], uow: InventoryUnitOfWork, deps: Dependencies
+) -> None:
+    """What Reserve's refusals do, after the batch committed: the failure metric, and the breaker and the
+    gate's markers told of each shortage. A SKU is counted at most ``threshold`` times per batch: by then
+    its breaker has tripped (the failures share one instant) and further counts change nothing."""
+    for outcome in result.results:
+        if outcome.refusal is not None and outcome.refusal.reason in (InsufficientStock.reason, PausedSku.reason):
+            metrics.record_reservation_failure(outcome.refusal.reason)
+    for sku, count in sorted(Counter(shortages).items()):
+        for _ in range(min(count, deps.breaker.threshold)):
+            await record_shortage(sku, uow, deps)
 
 
 async def commit_reservation(cmd: CommitReservation, uow: InventoryUnitOfWork, deps: Dependencies) -> ReservationResult:

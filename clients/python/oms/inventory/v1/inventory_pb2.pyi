@@ -355,6 +355,67 @@ class ReserveResponse(_message.Message):
     created: bool
     def __init__(self, reservation: _Optional[_Union[Reservation, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
 
+class ReserveManyItem(_message.Message):
+    __slots__ = ("order_id", "lines", "ttl_seconds", "preferred_warehouse_id", "shipping_province")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    PREFERRED_WAREHOUSE_ID_FIELD_NUMBER: _ClassVar[int]
+    SHIPPING_PROVINCE_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    lines: _containers.RepeatedCompositeFieldContainer[ReserveLine]
+    ttl_seconds: int
+    preferred_warehouse_id: str
+    shipping_province: str
+    def __init__(self, order_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[ReserveLine, _Mapping]]] = ..., ttl_seconds: _Optional[int] = ..., preferred_warehouse_id: _Optional[str] = ..., shipping_province: _Optional[str] = ...) -> None: ...
+
+class ReserveManyRequest(_message.Message):
+    __slots__ = ("request_id", "orders")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    orders: _containers.RepeatedCompositeFieldContainer[ReserveManyItem]
+    def __init__(self, request_id: _Optional[str] = ..., orders: _Optional[_Iterable[_Union[ReserveManyItem, _Mapping]]] = ...) -> None: ...
+
+class ReserveRefusal(_message.Message):
+    __slots__ = ("code", "reason", "message", "metadata", "fields")
+    class MetadataEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    reason: str
+    message: str
+    metadata: _containers.ScalarMap[str, str]
+    fields: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, code: _Optional[str] = ..., reason: _Optional[str] = ..., message: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., fields: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ReserveManyResult(_message.Message):
+    __slots__ = ("order_id", "reservation", "refusal", "created")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    RESERVATION_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    reservation: Reservation
+    refusal: ReserveRefusal
+    created: bool
+    def __init__(self, order_id: _Optional[str] = ..., reservation: _Optional[_Union[Reservation, _Mapping]] = ..., refusal: _Optional[_Union[ReserveRefusal, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
+
+class ReserveManyResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[ReserveManyResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[ReserveManyResult, _Mapping]]] = ...) -> None: ...
+
 class CommitRequest(_message.Message):
     __slots__ = ("request_id", "order_id")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]

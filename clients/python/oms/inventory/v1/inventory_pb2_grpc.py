@@ -90,6 +90,11 @@ class InventoryServiceStub:
                 request_serializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.ReserveRequest.SerializeToString,
                 response_deserializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.ReserveResponse.FromString,
                 _registered_method=True)
+        self.ReserveMany = channel.unary_unary(
+                '/oms.inventory.v1.InventoryService/ReserveMany',
+                request_serializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.ReserveManyRequest.SerializeToString,
+                response_deserializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.ReserveManyResponse.FromString,
+                _registered_method=True)
         self.Commit = channel.unary_unary(
                 '/oms.inventory.v1.InventoryService/Commit',
                 request_serializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.CommitRequest.SerializeToString,
@@ -243,6 +248,28 @@ class InventoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReserveMany(self, request, context):
+        """Reserves stock for many orders (1-1,000) in one call and one transaction, e.g. the paid marketplace
+        orders a batch ingest took in. Each order is decided as Reserve decides it, all or nothing and on its
+        own: one order's refusal never fails the call, it is that order's result. The stock rows of every SKU
+        of the batch are locked once, in SKU order (the lock order of Reserve), and the orders are decided in
+        request order against the locked quantities, with Reserve's warehouse choice and availability rules,
+        so earlier orders of the batch take stock first. An order that already has a reservation (from an
+        earlier call, or earlier in the same batch) gets it back (created = false), as with a repeated Reserve.
+        Refusals are counted by the breaker as Reserve's are. Results come back one per order, in request
+        order: the reservation, or a ReserveRefusal with the code, reason and metadata Reserve would give.
+        Errors of the whole call: INVALID_ARGUMENT (field request_id, orders: 1-1,000 orders;
+        IDEMPOTENCY_KEY_REUSED); ABORTED (CONTENTION: retry with the same request_id).
+        Refusals of one order (in its result): INVALID_ARGUMENT (fields orders[i].order_id,
+        orders[i].lines, orders[i].lines[j].sku, orders[i].lines[j].quantity, orders[i].ttl_seconds,
+        orders[i].preferred_warehouse_id, orders[i].shipping_province); NOT_FOUND (SKU_NOT_FOUND);
+        FAILED_PRECONDITION (INSUFFICIENT_STOCK, SKU_PAUSED); ALREADY_EXISTS (RESERVATION_MISMATCH), each
+        with Reserve's metadata.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Commit(self, request, context):
         """Makes the hold of a paid order firm: HELD -> COMMITTED. The stock stays reserved (no ledger row),
         expires_at is cleared and committed_at set, and the sweeper never expires it; it ends with Confirm
@@ -376,6 +403,11 @@ def add_InventoryServiceServicer_to_server(servicer, server):
                     servicer.Reserve,
                     request_deserializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.ReserveRequest.FromString,
                     response_serializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.ReserveResponse.SerializeToString,
+            ),
+            'ReserveMany': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReserveMany,
+                    request_deserializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.ReserveManyRequest.FromString,
+                    response_serializer=oms_dot_inventory_dot_v1_dot_inventory__pb2.ReserveManyResponse.SerializeToString,
             ),
             'Commit': grpc.unary_unary_rpc_method_handler(
                     servicer.Commit,
@@ -650,6 +682,33 @@ class InventoryService:
             '/oms.inventory.v1.InventoryService/Reserve',
             oms_dot_inventory_dot_v1_dot_inventory__pb2.ReserveRequest.SerializeToString,
             oms_dot_inventory_dot_v1_dot_inventory__pb2.ReserveResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReserveMany(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/oms.inventory.v1.InventoryService/ReserveMany',
+            oms_dot_inventory_dot_v1_dot_inventory__pb2.ReserveManyRequest.SerializeToString,
+            oms_dot_inventory_dot_v1_dot_inventory__pb2.ReserveManyResponse.FromString,
             options,
             channel_credentials,
             insecure,
