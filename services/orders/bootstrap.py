@@ -61,7 +61,7 @@ class Settings(ServiceSettings):
     failed_ingest_backoff_cap_seconds: float = Field(default=3600.0, gt=0)
     failed_ingest_max_attempts: int = Field(default=10, ge=1, description="Automatic retries; then by hand only.")
     stock_sync_interval_seconds: float = Field(default=1.0, gt=0)
-    stock_sync_batch_size: int = Field(default=100, ge=1)
+    stock_sync_batch_size: int = Field(default=500, ge=1)
     stock_sync_concurrency: int = Field(default=8, ge=1)
     stock_reservation_ttl_seconds: int = Field(
         default=7 * 86_400, ge=60, le=7 * 86_400, description="How long a paid channel order holds its stock."

@@ -34,6 +34,7 @@ from services.orders.application.channel_ports import (
     RecordedFailure,
     RetryPolicy,
     StalledChannel,
+    StockSettlement,
     StockWork,
     SyncHour,
 )
@@ -706,6 +707,41 @@ class SqlIngestRepository:
                 """
             ),
             {"order_id": order_id, "applied": applied, "reservation": reservation_id, "error": error, "now": now},
+        )
+
+    async def settle_stock_many(self, settlements: Sequence[StockSettlement], now: datetime) -> None:
+        if not settlements:
+            return
+        ordered = sorted(settlements, key=lambda s: s.order_id)
+        ids = [s.order_id for s in ordered]
+        # Rows locked in order id order first, as want_stock takes them, so a concurrent ingest waits instead of
+        # deadlocking with a batch.
+        await self._session.execute(
+            text("SELECT 1 FROM stock_holds WHERE order_id = ANY(CAST(:ids AS uuid[])) ORDER BY order_id FOR UPDATE"),
+            {"ids": ids},
+        )
+        await self._session.execute(
+            text(
+                """
+                UPDATE stock_holds AS h SET applied = s.applied, lease_until = NULL, attempts = 0,
+                       last_error = s.error,
+                       reservation_id = COALESCE(NULLIF(s.reservation_id, ''), h.reservation_id),
+                       updated_at = CAST(:now AS timestamptz),
+                       next_attempt_at = CASE
+                           WHEN h.desired = s.applied OR (h.desired = 'HELD' AND s.applied = 'REFUSED') THEN NULL
+                           ELSE CAST(:now AS timestamptz) END
+                FROM unnest(CAST(:ids AS uuid[]), CAST(:applied AS text[]), CAST(:reservations AS text[]),
+                            CAST(:errors AS text[])) AS s(order_id, applied, reservation_id, error)
+                WHERE h.order_id = s.order_id
+                """
+            ),
+            {
+                "ids": ids,
+                "applied": [s.applied for s in ordered],
+                "reservations": [s.reservation_id for s in ordered],
+                "errors": [s.error for s in ordered],
+                "now": now,
+            },
         )
 
     async def retry_stock(self, order_id: str, error: str, next_attempt_at: datetime, now: datetime) -> None:

@@ -1,5 +1,5 @@
-"""Inventory as seen from orders: Reserve, Release, Confirm and MoveReservation of inventory.v1, and the stock
-levels routing reads, through oms_client, with its refusals told apart from its outages."""
+"""Inventory as seen from orders: Reserve, ReserveMany, Release, Confirm and MoveReservation of inventory.v1, and
+the stock levels routing reads, through oms_client, with its refusals told apart from its outages."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import oms_client
 from oms.common.v1 import common_pb2
 from oms.inventory.v1 import inventory_pb2
 
+from services.orders.application.channel_ports import StockWork
 from services.orders.application.stock_sync import InventoryUnavailable, StockRefused
 from services.orders.domain.routing import StockView
 from shared.kernel.errors import InvalidArgument
@@ -35,6 +36,12 @@ def _translated(error: oms_client.OmsRpcError) -> Exception:
     return InventoryUnavailable(str(error))
 
 
+def _refused(refusal: inventory_pb2.ReserveRefusal) -> StockRefused:
+    """One order's refusal in a ReserveMany, told as Reserve's error for it would be."""
+    detail = ", ".join(f"{k}={v}" for k, v in sorted(refusal.metadata.items())) or refusal.message
+    return StockRefused(refusal.reason, detail)
+
+
 class GrpcInventory:
     def __init__(self, client: oms_client.ServiceClient) -> None:
         self._client = client
@@ -58,6 +65,32 @@ class GrpcInventory:
         except oms_client.OmsRpcError as error:
             raise _translated(error) from error
         return reply.reservation.reservation_id
+
+    async def reserve_many(
+        self, request_id: str, orders: Sequence[StockWork], ttl_seconds: int
+    ) -> list[str | StockRefused | InventoryUnavailable]:
+        request = inventory_pb2.ReserveManyRequest(
+            request_id=request_id,
+            orders=[
+                inventory_pb2.ReserveManyItem(
+                    order_id=order.order_id,
+                    lines=[inventory_pb2.ReserveLine(sku=sku, quantity=quantity) for sku, quantity in order.lines],
+                    ttl_seconds=ttl_seconds,
+                    shipping_province=order.shipping_province,
+                )
+                for order in orders
+            ],
+        )
+        try:
+            reply = await self._client.ReserveMany(request)
+        except oms_client.OmsRpcError as error:
+            raise _translated(error) from error
+        return [
+            result.reservation.reservation_id
+            if result.WhichOneof("outcome") == "reservation"
+            else _refused(result.refusal)
+            for result in reply.results
+        ]
 
     async def release(self, order_id: str, reason: str) -> None:
         request = inventory_pb2.ReleaseRequest(

@@ -187,6 +187,16 @@ class StockWork:
     shipping_province: str
 
 
+@dataclass(frozen=True)
+class StockSettlement:
+    """Where a stock hold ended up after the reconciler's call: applied HELD, RELEASED or REFUSED."""
+
+    order_id: str
+    applied: str
+    reservation_id: str = ""
+    error: str = ""
+
+
 class ChannelRepository(Protocol):
     """The channels table and everything hung on a channel: mappings, hourly counts, sync state."""
 
@@ -306,6 +316,10 @@ class IngestRepository(Protocol):
     async def settle_stock(
         self, order_id: str, applied: str, reservation_id: str, error: str, now: datetime
     ) -> None: ...
+
+    async def settle_stock_many(self, settlements: Sequence[StockSettlement], now: datetime) -> None:
+        """:meth:`settle_stock` for many holds in one statement (their rows locked in order id order)."""
+        ...
 
     async def retry_stock(self, order_id: str, error: str, next_attempt_at: datetime, now: datetime) -> None: ...
 

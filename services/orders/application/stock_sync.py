@@ -1,20 +1,23 @@
 """Stock for channel orders: a paid channel order reserves through inventory's Reserve, the same path as an
 own-site order, and a cancelled one releases. Ingest only records what each order needs (stock_holds); this
 reconciler brings inventory in line, retrying what failed for a transient reason, so a slow or absent
-inventory never slows or loses an ingest. Inventory decides under its row locks, so two channels racing
-for the last units sell exactly the stock: the loser's order is refused and goes to EXCEPTION (an order
-held for review stays ON_HOLD, its hold reason flagged OUT_OF_STOCK)."""
+inventory never slows or loses an ingest. The holds of a claimed batch are reserved through ReserveMany (one
+call and one inventory transaction per 1,000 orders) and settled in one orders transaction, so stock keeps up
+with batch ingest. Inventory decides under its row locks, so two channels racing for the last units sell
+exactly the stock: the loser's order is refused and goes to EXCEPTION (an order held for review stays ON_HOLD,
+its hold reason flagged OUT_OF_STOCK)."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from services.orders.application.channel_ports import ChannelsUnitOfWork, StockWork
+from services.orders.application.channel_ports import ChannelsUnitOfWork, StockSettlement, StockWork
 from services.orders.application.ports import Clock
 from services.orders.domain.channel_orders import CHANNEL_ACTOR, flag_out_of_stock
 from services.orders.domain.channels import retry_delay
@@ -46,6 +49,14 @@ class InventoryPort(Protocol):
         """Hold stock for every line, all or nothing; returns the reservation id."""
         ...
 
+    async def reserve_many(
+        self, request_id: str, orders: Sequence[StockWork], ttl_seconds: int
+    ) -> Sequence[str | StockRefused | InventoryUnavailable]:
+        """Hold stock for each order on its own, all or nothing per order, in one call of at most 1,000 orders;
+        returns per order, in order, its reservation id or why it has none (refused, or worth another try).
+        Raises InventoryUnavailable (or StockRefused) when the call as a whole failed."""
+        ...
+
     async def release(self, order_id: str, reason: str) -> None: ...
 
 
@@ -53,6 +64,8 @@ class InventoryPort(Protocol):
 class StockPolicy:
     batch_size: int = 100
     concurrency: int = 8
+    # Orders per ReserveMany call (inventory takes at most 1,000).
+    reserve_many_size: int = 1000
     lease_seconds: float = 60.0
     # A paid marketplace order holds its stock until it ships, not for an unpaid cart's 30 minutes.
     reservation_ttl_seconds: int = 7 * 86_400
@@ -77,7 +90,11 @@ class StockReconciler:
         self._warned = False
 
     async def run_once(self) -> int:
-        """Bring one batch of due stock holds in line; returns how many were handled."""
+        """Bring one batch of due stock holds in line; returns how many were handled.
+
+        The holds to take go to inventory in ReserveMany calls of at most ``reserve_many_size`` orders; the
+        releases stay one Release each.
+        """
         inventory = self._inventory()
         if inventory is None:
             if not self._warned:
@@ -90,40 +107,81 @@ class StockReconciler:
                 now, now + timedelta(seconds=self._policy.lease_seconds), self._policy.batch_size
             )
             await uow.commit()
+        holds = [item for item in work if item.desired == HELD]
+        releases = [item for item in work if item.desired != HELD]
+        size = self._policy.reserve_many_size
         gate = asyncio.Semaphore(self._policy.concurrency)
 
-        async def one(item: StockWork) -> None:
+        async def reserve(items: Sequence[StockWork]) -> None:
             async with gate:
-                await self._reconcile(inventory, item)
+                await self._reserve(inventory, items, now)
 
-        await asyncio.gather(*(one(item) for item in work))
+        async def release(item: StockWork) -> None:
+            async with gate:
+                await self._release(inventory, item)
+
+        await asyncio.gather(
+            *(reserve(holds[start : start + size]) for start in range(0, len(holds), size)),
+            *(release(item) for item in releases),
+        )
         return len(work)
 
-    async def _reconcile(self, inventory: InventoryPort, item: StockWork) -> None:
+    async def _reserve(self, inventory: InventoryPort, items: Sequence[StockWork], claimed_at: datetime) -> None:
+        """One ReserveMany for ``items``; what was held is settled in one transaction, refusals are flagged one
+        order each, and everything the call could not decide is tried again later."""
         try:
-            if item.desired == HELD:
-                reservation_id = await inventory.reserve(
-                    item.order_id, item.lines, item.shipping_province, self._policy.reservation_ttl_seconds
-                )
-                await self._settle(item, HELD, reservation_id, "")
-            else:
-                await inventory.release(item.order_id, "channel order cancelled")
-                await self._settle(item, RELEASED, "", "")
-        except StockRefused as refused:
-            if item.desired == HELD:
-                log.warning("stock refused for channel order %s: %s", item.order_id, refused)
-                await self._refuse(item, refused)
-            else:
-                # Nothing left to give back (e.g. the goods shipped): recorded, not retried.
-                log.warning("release refused for channel order %s: %s", item.order_id, refused)
-                await self._settle(item, RELEASED, "", str(refused))
-        except InventoryUnavailable as unavailable:
-            delay = retry_delay(item.attempts, self._policy.backoff_base_seconds, self._policy.backoff_cap_seconds)
-            log.warning("inventory unavailable for order %s (%s); again in %.0fs", item.order_id, unavailable, delay)
-            now = self._clock()
+            outcomes = await inventory.reserve_many(
+                _batch_request_id(items, claimed_at), items, self._policy.reservation_ttl_seconds
+            )
+        except (InventoryUnavailable, StockRefused) as failed:
+            # The call as a whole failed (a refusal of the whole call is a bug or a misconfiguration, never an
+            # answer about the orders): every order of it is tried again later.
+            outcomes = [
+                failed if isinstance(failed, InventoryUnavailable) else InventoryUnavailable(str(failed))
+            ] * len(items)
+        held = [
+            StockSettlement(item.order_id, HELD, outcome)
+            for item, outcome in zip(items, outcomes, strict=True)
+            if isinstance(outcome, str)
+        ]
+        if held:
             async with self._uow() as uow:
-                await uow.ingest.retry_stock(item.order_id, str(unavailable), now + timedelta(seconds=delay), now)
+                await uow.ingest.settle_stock_many(held, self._clock())
                 await uow.commit()
+        for item, outcome in zip(items, outcomes, strict=True):
+            if isinstance(outcome, StockRefused):
+                log.warning("stock refused for channel order %s: %s", item.order_id, outcome)
+                await self._refuse(item, outcome)
+        unavailable = [
+            (item, outcome)
+            for item, outcome in zip(items, outcomes, strict=True)
+            if isinstance(outcome, InventoryUnavailable)
+        ]
+        if unavailable:
+            await self._retry(unavailable)
+
+    async def _release(self, inventory: InventoryPort, item: StockWork) -> None:
+        try:
+            await inventory.release(item.order_id, "channel order cancelled")
+            await self._settle(item, RELEASED, "", "")
+        except StockRefused as refused:
+            # Nothing left to give back (e.g. the goods shipped): recorded, not retried.
+            log.warning("release refused for channel order %s: %s", item.order_id, refused)
+            await self._settle(item, RELEASED, "", str(refused))
+        except InventoryUnavailable as unavailable:
+            await self._retry([(item, unavailable)])
+
+    async def _retry(self, failed: Sequence[tuple[StockWork, InventoryUnavailable]]) -> None:
+        """Try these holds again after their back-off, in one transaction."""
+        now = self._clock()
+        async with self._uow() as uow:
+            for item, unavailable in failed:
+                delay = retry_delay(item.attempts, self._policy.backoff_base_seconds, self._policy.backoff_cap_seconds)
+                log.warning(
+                    "inventory unavailable for order %s (%s); again in %.0fs", item.order_id, unavailable, delay
+                )
+                await uow.ingest.retry_stock(item.order_id, str(unavailable), now + timedelta(seconds=delay), now)
+            await uow.commit()
 
     async def _settle(self, item: StockWork, applied: str, reservation_id: str, error: str) -> None:
         async with self._uow() as uow:
@@ -146,3 +204,12 @@ class StockReconciler:
                     uow.publish(order.order_id, change.events)
             await uow.ingest.settle_stock(item.order_id, REFUSED, "", str(refused), now)
             await uow.commit()
+
+
+def _batch_request_id(items: Sequence[StockWork], claimed_at: datetime) -> str:
+    """The idempotency key of one ReserveMany: the same claimed orders at the same claim time give the same key,
+    so a retry of the call after a lost answer replays it."""
+    digest = hashlib.sha256(claimed_at.isoformat().encode())
+    for order_id in sorted(item.order_id for item in items):
+        digest.update(order_id.encode())
+    return f"channel-reserve-many:{digest.hexdigest()[:40]}"

@@ -195,3 +195,30 @@ async def test_an_operator_cancelling_a_channel_order_gives_its_stock_back(
 
     await eventually(given_back, timeout=30, message="the cancelled order's stock hold released")
     assert (await availability(stock_keeper, sku)).available == 5
+
+
+async def test_one_batch_of_orders_is_held_together_past_an_order_refused_in_its_middle(
+    orders: Any, inventory: tuple[str, Any], engine: AsyncEngine
+) -> None:
+    _, stock_keeper = inventory
+    sku, missing = "SKU-CUP-" + new_id()[-8:], "SKU-GONE-" + new_id()[-8:]
+    await stock(stock_keeper, sku, 50)
+    factory = OrderFactory(prefix="97")
+    batch = [factory.make(lines=(Line(sku, 2, 1_990),)) for _ in range(4)]
+    batch.insert(2, factory.make(lines=(Line(missing, 1, 1_990),)))
+    order_ids = await ingest(orders, pb.CHANNEL_TMALL, "taobao", *batch)
+    outcome = await settled(engine, order_ids)
+    assert [outcome[order_id] for order_id in order_ids] == ["HELD", "HELD", "REFUSED", "HELD", "HELD"]
+    assert (await availability(stock_keeper, sku)).reserved == 8
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            text("SELECT order_id::text, reservation_id, last_error FROM stock_holds WHERE order_id::text = ANY(:ids)"),
+            {"ids": order_ids},
+        )
+        recorded = {row[0]: (row[1], row[2]) for row in rows}
+    for order_id in order_ids[:2] + order_ids[3:]:
+        reservations = await stock_keeper.ListReservations(inventory_pb2.ListReservationsRequest(order_id=order_id))
+        assert recorded[order_id] == (reservations.reservations[0].reservation_id, "")
+    assert "SKU_NOT_FOUND" in recorded[order_ids[2]][1]
+    refused = (await orders.GetOrder(pb.GetOrderRequest(order_id=order_ids[2]))).order
+    assert refused.status == pb.ORDER_STATUS_EXCEPTION

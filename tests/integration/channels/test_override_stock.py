@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from services.orders.adapters.grpc_servicer import SERVICE_NAME, OrdersServicer
 from services.orders.adapters.unit_of_work import OrdersUnitOfWork
 from services.orders.application.channel_ingest import IngestContext
+from services.orders.application.channel_ports import StockWork
 from services.orders.application.rule_sets import RuleBook
 from services.orders.application.stock_sync import StockPolicy, StockReconciler, StockRefused
 from services.orders.bootstrap import Settings
@@ -70,6 +71,17 @@ class ShelfInventory:
             self.on_hand[sku] -= quantity
         self.reserved.append(order_id)
         return "R-" + order_id[-6:]
+
+    async def reserve_many(
+        self, request_id: str, orders: Sequence[StockWork], ttl_seconds: int
+    ) -> list[str | StockRefused]:
+        outcomes: list[str | StockRefused] = []
+        for order in orders:
+            try:
+                outcomes.append(await self.reserve(order.order_id, order.lines, order.shipping_province, ttl_seconds))
+            except StockRefused as refused:
+                outcomes.append(refused)
+        return outcomes
 
     async def release(self, order_id: str, reason: str) -> None:
         raise AssertionError(f"nothing here releases stock, yet {order_id} was released: {reason}")

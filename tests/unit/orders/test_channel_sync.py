@@ -14,7 +14,14 @@ from prometheus_client import REGISTRY
 
 from services.orders.adapters import channel_metrics
 from services.orders.application.channel_ingest import IngestContext
-from services.orders.application.channel_ports import ChannelStatusView, HourCounts, PullTarget, StockWork, SyncHour
+from services.orders.application.channel_ports import (
+    ChannelStatusView,
+    HourCounts,
+    PullTarget,
+    StockSettlement,
+    StockWork,
+    SyncHour,
+)
 from services.orders.application.channel_pull import (
     ChannelPuller,
     Page,
@@ -47,6 +54,8 @@ class Store:
     heartbeats: list[datetime] = field(default_factory=list)
     leases_ended: int = 0
     settled: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    # The order ids of each settle_stock_many call.
+    settled_together: list[list[str]] = field(default_factory=list)
     retried: dict[str, datetime] = field(default_factory=dict)
     work: list[StockWork] = field(default_factory=list)
     orders: dict[str, Order] = field(default_factory=dict)
@@ -84,6 +93,11 @@ class FakeIngest:
 
     async def settle_stock(self, order_id: str, applied: str, reservation_id: str, error: str, now: datetime) -> None:
         self.store.settled[order_id] = (applied, reservation_id, error)
+
+    async def settle_stock_many(self, settlements: Sequence[StockSettlement], now: datetime) -> None:
+        self.store.settled_together.append([s.order_id for s in settlements])
+        for s in settlements:
+            self.store.settled[s.order_id] = (s.applied, s.reservation_id, s.error)
 
     async def retry_stock(self, order_id: str, error: str, next_attempt_at: datetime, now: datetime) -> None:
         self.store.retried[order_id] = next_attempt_at
@@ -223,6 +237,7 @@ class FakeInventory:
     def __init__(self, outcomes: dict[str, Exception | str]) -> None:
         self.outcomes = outcomes
         self.reserved: list[tuple[str, tuple[tuple[str, int], ...], str, int]] = []
+        self.requests: list[tuple[str, list[str]]] = []
         self.released: list[str] = []
 
     async def reserve(self, order_id: str, lines: Sequence[tuple[str, int]], province: str, ttl: int) -> str:
@@ -231,6 +246,19 @@ class FakeInventory:
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
+
+    async def reserve_many(
+        self, request_id: str, orders: Sequence[StockWork], ttl: int
+    ) -> list[str | StockRefused | InventoryUnavailable]:
+        """Each order decided as reserve() decides it, one request per call."""
+        self.requests.append((request_id, [order.order_id for order in orders]))
+        outcomes: list[str | StockRefused | InventoryUnavailable] = []
+        for order in orders:
+            try:
+                outcomes.append(await self.reserve(order.order_id, order.lines, order.shipping_province, ttl))
+            except (StockRefused, InventoryUnavailable) as refused:
+                outcomes.append(refused)
+        return outcomes
 
     async def release(self, order_id: str, reason: str) -> None:
         self.released.append(order_id)
@@ -314,6 +342,54 @@ async def test_releases_are_sent_and_a_refused_release_is_recorded_not_retried()
     assert inventory.released == [gone, shipped]
     assert store.settled[gone] == ("RELEASED", "", "")
     assert store.settled[shipped][0] == "RELEASED" and "INVALID_TRANSITION" in store.settled[shipped][2]
+
+
+async def test_a_batch_is_reserved_in_one_call_and_settled_together_past_a_refusal_in_its_middle() -> None:
+    store = Store()
+    orders = [paid_order() for _ in range(5)]
+    store.orders = {o.order_id: o for o in orders}
+    store.work = [work(o.order_id) for o in orders]
+    refused = orders[2]
+    inventory = FakeInventory({refused.order_id: StockRefused("SKU_PAUSED", "sku=SKU-MUG")})
+    assert await reconciler(store, inventory).run_once() == 5
+    assert [ids for _, ids in inventory.requests] == [[o.order_id for o in orders]]
+    others = [o.order_id for o in orders if o is not refused]
+    assert store.settled_together == [others]
+    assert all(store.settled[order_id] == ("HELD", "R-" + order_id[-4:], "") for order_id in others)
+    assert store.settled[refused.order_id][0] == "REFUSED"
+    assert store.orders[refused.order_id].hold_reason.startswith("OUT_OF_STOCK: sku=SKU-MUG")
+
+
+async def test_a_batch_call_is_split_at_the_batch_limit_and_retried_under_the_same_request_id() -> None:
+    orders = [work(new_id()) for _ in range(5)]
+    inventory = FakeInventory({})
+    policy = StockPolicy(batch_size=10, reserve_many_size=2)
+    store = Store(work=list(orders))
+    await StockReconciler(lambda: FakeUnitOfWork(store), lambda: inventory, lambda: NOW, policy).run_once()
+    assert sorted(len(ids) for _, ids in inventory.requests) == [1, 2, 2]
+    first = dict((tuple(ids), request_id) for request_id, ids in inventory.requests)
+    # The same work claimed at the same time (a retry after a lost answer) asks under the same keys.
+    inventory.requests.clear()
+    store = Store(work=list(orders))
+    await StockReconciler(lambda: FakeUnitOfWork(store), lambda: inventory, lambda: NOW, policy).run_once()
+    assert dict((tuple(ids), request_id) for request_id, ids in inventory.requests) == first
+    assert len(set(first.values())) == 3
+
+
+async def test_a_batch_call_that_fails_as_a_whole_retries_every_order_of_it() -> None:
+    store = Store()
+    orders = [work(new_id(), attempts=2) for _ in range(3)]
+    store.work = list(orders)
+
+    class DownInventory(FakeInventory):
+        async def reserve_many(
+            self, request_id: str, orders: Sequence[StockWork], ttl: int
+        ) -> list[str | StockRefused | InventoryUnavailable]:
+            raise InventoryUnavailable("DEADLINE_EXCEEDED")
+
+    assert await reconciler(store, DownInventory({})).run_once() == 3
+    assert store.retried == {o.order_id: NOW + timedelta(seconds=4) for o in orders}
+    assert not store.settled
 
 
 async def test_without_an_inventory_address_holds_wait() -> None:
