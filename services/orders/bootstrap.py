@@ -7,6 +7,7 @@ from datetime import timedelta
 from oms.orders.v1 import orders_pb2_grpc
 from pydantic import Field
 
+from services.orders.adapters.allocation_guard import AdvisoryAllocationGuard
 from services.orders.adapters.channel_source import HttpChannelSource
 from services.orders.adapters.channel_tasks import (
     ChannelPulls,
@@ -114,6 +115,7 @@ def build(settings: Settings, infra: Infrastructure) -> ServiceDefinition:
         new_id=new_id,
         stock=inventory,
         rules=rules,
+        exclusive=AdvisoryAllocationGuard(infra.engine),
         deadlines=ShipmentDeadlines(
             timedelta(hours=settings.shipment_confirm_hours), timedelta(hours=settings.rush_shipment_confirm_hours)
         ),

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -25,6 +26,7 @@ from services.orders.application.fulfilment_commands import (
     ShipmentResult,
 )
 from services.orders.application.fulfilment_ports import (
+    AllocationGuard,
     QueuePosition,
     RuleRepository,
     ShipmentRepository,
@@ -39,6 +41,7 @@ from services.orders.domain import events as ev
 from services.orders.domain.access import may_access, visible_channels
 from services.orders.domain.errors import OrderNotFound
 from services.orders.domain.errors_fulfilment import (
+    AllocationInProgress,
     InventoryRefused,
     InventoryUnavailable,
     NoWarehouseCanFill,
@@ -98,6 +101,14 @@ class FulfilmentContext:
     stock: Callable[[], StockPort | None] = lambda: None
     rules: RuleBook = field(default_factory=RuleBook)
     deadlines: ShipmentDeadlines = field(default_factory=ShipmentDeadlines)
+    # One allocation of an order at a time: two at once could move its stock and ship it from different places.
+    exclusive: AllocationGuard = field(default=lambda _order_id: _alone())
+
+
+@asynccontextmanager
+async def _alone() -> AsyncIterator[bool]:
+    """The guard of a single process with nobody to race (unit tests)."""
+    yield True
 
 
 def _require_id(name: str, value: str) -> None:
@@ -160,68 +171,74 @@ async def _move_held_stock(
 
 async def allocate_order(cmd: AllocateOrder, uow: FulfilmentUnitOfWork, ctx: FulfilmentContext) -> AllocationResult:
     """APPROVED -> ALLOCATED with every line in a shipment. Stock is asked of inventory, and held stock
-    moved where routing rules want it, before the transaction (no lock is held across the calls); the
-    order's state is decided under its row lock."""
+    moved where routing rules want it, before the transaction (no row lock is held across the calls); the
+    order's state is decided under its row lock. One allocation of an order runs at a time (``exclusive``):
+    a second one at once is ABORTED ALLOCATION_IN_PROGRESS, so two can never move the stock one way and
+    ship it from another."""
     _require_id("order_id", cmd.order_id)
-    async with uow:
-        seen = await uow.orders.get(cmd.order_id)
-        if seen is not None and not may_access(cmd.channels, seen.channel):
-            # Refused before inventory is asked anything about another channel's order.
-            raise OrderNotFound(cmd.order_id)
-        active = await ctx.rules.routing(uow.rules) if seen is not None and seen.status is S.APPROVED else None
-    rules = active[1] if active is not None else RoutingRules()
-    view = None
-    if seen is not None and seen.status is S.APPROVED:
-        view = await _stock_view(ctx, seen)
-        if view.held:
-            view = await _move_held_stock(ctx, cmd.request_id, seen, rules, view)
-    async with uow:
-        if (previous := await uow.replay(cmd, AllocationResult)) is not None:
-            return previous
-        order = await uow.orders.get(cmd.order_id, lock=True)
-        if order is None or not may_access(cmd.channels, order.channel):
-            raise OrderNotFound(cmd.order_id)
-        now = ctx.clock()
-        allocated, events = order.transition(S.ALLOCATED, "allocated to warehouses", "", now, cmd.actor)
-        if view is None:
-            # It was not APPROVED a moment ago but is now (resumed meanwhile): ask again from the start.
-            raise Aborted(f"order {order.order_id} changed while it was being allocated; retry")
-        # The view says where inventory holds the stock now; a move still planned was refused (or is new,
-        # the order having changed meanwhile), so its lines ship from where their stock is held.
-        plans = tuple(plan.where_held() for plan in plan_allocation(order, rules, view))
-        key = merge_key(order, rules.merge) if rules.merge.window.total_seconds() > 0 else None
-        paid, rush = paid_at(order), is_rush(order)
-        by_warehouse: dict[str, list[ShipmentLine]] = defaultdict(list)
-        for plan in plans:
-            by_warehouse[plan.warehouse].append(ShipmentLine(order.order_id, plan.line_no, plan.sku, plan.quantity))
-        for warehouse, lines in sorted(by_warehouse.items()):
-            target = None
-            if key is not None:
-                target = await uow.shipments.mergeable(
-                    warehouse, key, paid - rules.merge.window, paid + rules.merge.window
-                )
-            if target is not None:
-                await uow.shipments.merge_into(target.shipment_id, lines, rush, paid, now)
-            else:
-                await uow.shipments.add(
-                    Shipment(
-                        shipment_id=ctx.new_id(),
-                        warehouse_code=warehouse,
-                        status=ShipmentStatus.PENDING,
-                        lines=tuple(lines),
-                        rush=rush,
-                        paid_at=paid,
-                        merge_key=key,
-                        created_at=now,
-                        updated_at=now,
+    async with ctx.exclusive(cmd.order_id) as alone:
+        if not alone:
+            raise AllocationInProgress(cmd.order_id)
+        async with uow:
+            seen = await uow.orders.get(cmd.order_id)
+            if seen is not None and not may_access(cmd.channels, seen.channel):
+                # Refused before inventory is asked anything about another channel's order.
+                raise OrderNotFound(cmd.order_id)
+            approved = seen is not None and seen.status is S.APPROVED
+            active = await ctx.rules.routing(uow.rules) if approved else None
+        rules = active[1] if active is not None else RoutingRules()
+        view = None
+        if seen is not None and seen.status is S.APPROVED:
+            view = await _stock_view(ctx, seen)
+            if view.held:
+                view = await _move_held_stock(ctx, cmd.request_id, seen, rules, view)
+        async with uow:
+            if (previous := await uow.replay(cmd, AllocationResult)) is not None:
+                return previous
+            order = await uow.orders.get(cmd.order_id, lock=True)
+            if order is None or not may_access(cmd.channels, order.channel):
+                raise OrderNotFound(cmd.order_id)
+            now = ctx.clock()
+            allocated, events = order.transition(S.ALLOCATED, "allocated to warehouses", "", now, cmd.actor)
+            if view is None:
+                # It was not APPROVED a moment ago but is now (resumed meanwhile): ask again from the start.
+                raise Aborted(f"order {order.order_id} changed while it was being allocated; retry")
+            # The view says where inventory holds the stock now; a move still planned was refused (or is new,
+            # the order having changed meanwhile), so its lines ship from where their stock is held.
+            plans = tuple(plan.where_held() for plan in plan_allocation(order, rules, view))
+            key = merge_key(order, rules.merge) if rules.merge.window.total_seconds() > 0 else None
+            paid, rush = paid_at(order), is_rush(order)
+            by_warehouse: dict[str, list[ShipmentLine]] = defaultdict(list)
+            for plan in plans:
+                by_warehouse[plan.warehouse].append(ShipmentLine(order.order_id, plan.line_no, plan.sku, plan.quantity))
+            for warehouse, lines in sorted(by_warehouse.items()):
+                target = None
+                if key is not None:
+                    target = await uow.shipments.mergeable(
+                        warehouse, key, paid - rules.merge.window, paid + rules.merge.window
                     )
-                )
-        await uow.orders.update(order, allocated)
-        shipments = tuple(await uow.shipments.of_orders([order.order_id]))
-        uow.publish(order.order_id, [*events, ev.OrderAllocated(order.order_id, shipments, now)])
-        result = AllocationResult(allocated, shipments)
-        await uow.remember(cmd, result)
-        await uow.commit()
+                if target is not None:
+                    await uow.shipments.merge_into(target.shipment_id, lines, rush, paid, now)
+                else:
+                    await uow.shipments.add(
+                        Shipment(
+                            shipment_id=ctx.new_id(),
+                            warehouse_code=warehouse,
+                            status=ShipmentStatus.PENDING,
+                            lines=tuple(lines),
+                            rush=rush,
+                            paid_at=paid,
+                            merge_key=key,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
+            await uow.orders.update(order, allocated)
+            shipments = tuple(await uow.shipments.of_orders([order.order_id]))
+            uow.publish(order.order_id, [*events, ev.OrderAllocated(order.order_id, shipments, now)])
+            result = AllocationResult(allocated, shipments)
+            await uow.remember(cmd, result)
+            await uow.commit()
     return result
 
 

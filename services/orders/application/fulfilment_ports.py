@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -183,3 +184,10 @@ class StockPort(Protocol):
         on ``request_id``; raises StockRefused when inventory will not (it moved nothing) or InventoryUnavailable
         when the outcome is unknown."""
         ...
+
+
+class AllocationGuard(Protocol):
+    """``async with guard(order_id) as alone``: ``alone`` is whether this caller is the only one allocating the
+    order until the block ends (another holder means False at once, never a wait)."""
+
+    def __call__(self, order_id: str) -> AbstractAsyncContextManager[bool]: ...

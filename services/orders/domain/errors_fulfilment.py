@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.kernel.errors import FailedPrecondition, NotFound, Unavailable
+from shared.kernel.errors import Aborted, FailedPrecondition, NotFound, Unavailable
 
 
 class RuleSetNotFound(NotFound):
@@ -23,6 +23,17 @@ class NoWarehouseCanFill(FailedPrecondition):
         super().__init__(
             f"no warehouse can ship {quantity} x {sku} (line {line_no}) of order {order_id}",
             metadata={"order_id": order_id, "line_no": str(line_no), "sku": sku, "quantity": str(quantity)},
+        )
+
+
+class AllocationInProgress(Aborted):
+    """Another AllocateOrder of the same order is under way: the caller retries (with its own request id)."""
+
+    reason = "ALLOCATION_IN_PROGRESS"
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(
+            f"order {order_id} is being allocated by another request; retry", metadata={"order_id": order_id}
         )
 
 

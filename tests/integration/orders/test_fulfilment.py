@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from services.inventory.bootstrap import Settings as InventorySettings
 from services.inventory.bootstrap import build as build_inventory
+from services.orders.adapters.allocation_guard import AdvisoryAllocationGuard
 from services.orders.adapters.unit_of_work import OrdersUnitOfWork
 from services.orders.application.sla import SlaContext, sweep
 from services.orders.bootstrap import Settings, build
@@ -465,6 +466,31 @@ async def test_jiangsu_ships_whole_from_jiaxing(orders: Any, inventory: tuple[st
     assert [(line.sku, line.quantity) for line in shipment.lines] == [(item, 2)]
     again = await refused(allocate(orders, order))
     assert (again.code, again.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "INVALID_TRANSITION")
+
+
+async def test_one_allocation_of_an_order_runs_at_a_time(
+    orders: Any, inventory: tuple[str, Any], engine: AsyncEngine
+) -> None:
+    _, stock_keeper = inventory
+    item = sku("SKU-KETTLE")
+    await stock(stock_keeper, "JX", item, 5)
+    order = await approved(orders, stock_keeper, (item, 1, 3_000))
+    guard = AdvisoryAllocationGuard(engine)
+
+    # Another allocation of this order (another process, say) is under way: this one steps back at once.
+    async with guard(order.order_id) as alone:
+        assert alone
+        busy = await refused(allocate(orders, order))
+        async with guard(new_id()) as other_order_alone:
+            assert other_order_alone  # other orders are not held up
+    assert (busy.code, busy.reason) == (grpc.StatusCode.ABORTED, "ALLOCATION_IN_PROGRESS")
+    assert busy.metadata["order_id"] == order.order_id
+    assert (await get(orders, order.order_id)).status == ST.ORDER_STATUS_APPROVED
+
+    allocated = await allocate(orders, order)
+    assert allocated.order.status == ST.ORDER_STATUS_ALLOCATED
+    async with guard(order.order_id) as alone_after:
+        assert alone_after  # the allocation let go of the order
 
 
 async def test_without_a_hold_the_warehouse_with_most_stock_ships(orders: Any, inventory: tuple[str, Any]) -> None:

@@ -506,7 +506,8 @@ class OrdersServiceServicer:
         Errors: INVALID_ARGUMENT (field order_id; IDEMPOTENCY_KEY_REUSED); NOT_FOUND (ORDER_NOT_FOUND);
         FAILED_PRECONDITION (INVALID_TRANSITION when the order is not APPROVED; NO_WAREHOUSE_CAN_FILL,
         metadata line_no, sku, quantity; INVENTORY_REFUSED, metadata reason: inventory would not answer for
-        the order's SKUs); ABORTED (the order or its hold changed while it was being allocated: retry);
+        the order's SKUs); ABORTED (ALLOCATION_IN_PROGRESS, metadata order_id: another AllocateOrder of
+        the order is under way, one runs at a time; or the order or its hold changed meanwhile: retry);
         UNAVAILABLE (INVENTORY_UNAVAILABLE: retry with the same request_id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
