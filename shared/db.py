@@ -60,13 +60,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def envelope_for(
-    event: message.Message, *, source: str, aggregate_type: str, aggregate_id: str, now: datetime
-) -> events_pb2.EventEnvelope:
-    """Wrap an integration event with its id, type, time, trace context (and baggage) and request id."""
-    return envelopes_for((event,), source=source, aggregate_type=aggregate_type, aggregate_id=aggregate_id, now=now)[0]
-
-
 def envelopes_for(
     events: Iterable[message.Message], *, source: str, aggregate_type: str, aggregate_id: str, now: datetime
 ) -> list[events_pb2.EventEnvelope]:

@@ -24,7 +24,6 @@ import time
 from collections.abc import AsyncIterator
 
 import oms_client
-import psutil
 from oms.orders.v1 import orders_pb2
 
 from services.orders.bootstrap import Settings, build
@@ -34,12 +33,17 @@ from shared.embedded import LocalServers, admin_database_url, free_ports
 from shared.kernel.ids import new_id
 from shared.migrations import prepare_database
 from shared.runtime import serve, tune_garbage_collector
+from tools.load.cpu import CpuMeter, cpu_used
 from tools.marketplace.payloads import OrderFactory, encode
-from tools.oms.stack import check_health, drop_databases
+from tools.oms.stack import drop_databases, wait_serving
 
 
 async def _send(
-    clients: list[oms_client.ServiceClient], channel: int, batches: list[list[bytes]], concurrency: int
+    clients: list[oms_client.ServiceClient],
+    channel: int,
+    batches: list[list[bytes]],
+    concurrency: int,
+    meter: CpuMeter,
 ) -> float:
     gate = asyncio.Semaphore(concurrency)
 
@@ -52,48 +56,14 @@ async def _send(
             if reply.failed:
                 raise SystemExit(f"{reply.failed} records failed: {reply.results[0]}")
 
-    started, cpu, machine, by_kind = time.perf_counter(), time.process_time(), _machine_busy(), _cpu_by_kind()
+    started, before = time.perf_counter(), meter.reading()
     await asyncio.gather(*(one(index, batch) for index, batch in enumerate(batches)))
     elapsed = time.perf_counter() - started
-    used, machine_used = time.process_time() - cpu, _machine_busy() - machine
+    used = cpu_used(before, meter.reading())
     count = sum(map(len, batches))
-    spent = _cpu_by_kind()
-    shares = ", ".join(
-        f"{kind} {(spent[kind] - by_kind.get(kind, 0.0)) / count * 1e6:.0f}" for kind in sorted(spent, key=str)
-    )
-    print(
-        f"  CPU per order: {used / count * 1e6:.0f} us in this process, "
-        f"{machine_used / count * 1e6:.0f} us on the whole machine (every process, PostgreSQL and Redis included); "
-        f"by process kind (us): {shares}"
-    )
+    shares = ", ".join(f"{group} {seconds / count * 1e6:.0f}" for group, seconds in sorted(used.items()))
+    print(f"  CPU per order (us): {shares}")
     return elapsed
-
-
-def _cpu_by_kind() -> dict[str, float]:
-    """CPU seconds used so far by the processes that take part: the service's, PostgreSQL's and Redis's."""
-    spent: dict[str, float] = {}
-    for process in psutil.process_iter(["name", "cmdline", "cpu_times"]):
-        command = " ".join(process.info["cmdline"] or ())
-        name = process.info["name"] or ""
-        kind = (
-            "orders service"
-            if "services.orders" in command
-            else "postgres"
-            if name.startswith("postgres")
-            else "redis"
-            if "redis" in name
-            else ""
-        )
-        if kind and process.info["cpu_times"] is not None:
-            times = process.info["cpu_times"]
-            spent[kind] = spent.get(kind, 0.0) + times.user + times.system
-    return spent
-
-
-def _machine_busy() -> float:
-    """Seconds of CPU the whole machine has spent busy since boot (every core, every process)."""
-    times = psutil.cpu_times()
-    return times.user + times.nice + times.system + getattr(times, "irq", 0.0) + getattr(times, "softirq", 0.0)
 
 
 def _service_environment(args: argparse.Namespace, url: str, redis_url: str) -> dict[str, str]:
@@ -111,8 +81,8 @@ def _service_environment(args: argparse.Namespace, url: str, redis_url: str) -> 
 
 
 @contextlib.asynccontextmanager
-async def _in_this_process(environment: dict[str, str]) -> AsyncIterator[str]:
-    """Serve orders inside the bench process (its CPU then shows in "this process")."""
+async def _in_this_process(environment: dict[str, str]) -> AsyncIterator[tuple[str, dict[str, int]]]:
+    """Serve orders inside the bench process (its CPU then shows as the load generator's)."""
     os.environ.update(environment)
     settings = Settings(service_name="orders")
     stop = asyncio.Event()
@@ -121,14 +91,14 @@ async def _in_this_process(environment: dict[str, str]) -> AsyncIterator[str]:
     await asyncio.wait([service, port], return_when=asyncio.FIRST_COMPLETED)
     tune_garbage_collector(settings.gc_threshold)  # as `python -m services.orders` does once serving
     try:
-        yield f"127.0.0.1:{port.result()}"
+        yield f"127.0.0.1:{port.result()}", {}
     finally:
         stop.set()
         await service
 
 
 @contextlib.asynccontextmanager
-async def _as_processes(environment: dict[str, str]) -> AsyncIterator[str]:
+async def _as_processes(environment: dict[str, str]) -> AsyncIterator[tuple[str, dict[str, int]]]:
     """Run ``python -m services.orders`` (OMS_PROCESSES of them on one port), as in production."""
     address = f"127.0.0.1:{free_ports(1)[0]}"
     process = await asyncio.create_subprocess_exec(
@@ -138,12 +108,14 @@ async def _as_processes(environment: dict[str, str]) -> AsyncIterator[str]:
         env={**os.environ, **environment, "OMS_GRPC_ADDRESS": address, "OMS_LOG_LEVEL": "WARNING"},
     )
     try:
-        deadline = time.monotonic() + 60
-        while await check_health(address) != "SERVING":
-            if process.returncode is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the orders service did not start (exit code {process.returncode})")
-            await asyncio.sleep(0.2)  # polling a process we started for its readiness, not synchronising a test
-        yield address
+        exited = asyncio.ensure_future(process.wait())
+        serving = asyncio.ensure_future(wait_serving(address, timeout=60))
+        await asyncio.wait([exited, serving], return_when=asyncio.FIRST_COMPLETED)
+        if not serving.done() or serving.exception() is not None:
+            serving.cancel()
+            raise SystemExit(f"the orders service did not start (exit code {process.returncode})")
+        exited.cancel()
+        yield address, {"orders service": process.pid}
     finally:
         process.terminate()
         await process.wait()
@@ -162,7 +134,8 @@ async def _measure(args: argparse.Namespace, url: str, redis_url: str) -> None:
     )
     environment = _service_environment(args, url, redis_url)
     served = _as_processes(environment) if args.processes else _in_this_process(environment)
-    async with served as address:
+    async with served as (address, service_pids):
+        meter = CpuMeter(service_pids)
         # Several connections, each its own subchannel, and calls dealt round them: with several processes on the
         # port the kernel spreads connections (by a hash), not calls, so a few connections could all land on one.
         connections = [
@@ -177,12 +150,12 @@ async def _measure(args: argparse.Namespace, url: str, redis_url: str) -> None:
             clients = [oms_client.ServiceClient.for_service(c, "orders") for c in connections]
             number = orders_pb2.Channel.Value(f"CHANNEL_{channel.value}")
             where = f"{args.processes} service processes" if args.processes else "served in this process"
-            created = await _send(clients, number, batches, args.concurrency)
+            created = await _send(clients, number, batches, args.concurrency, meter)
             print(
                 f"created   {args.orders} orders in {created:.2f}s: {args.orders / created:,.0f} orders/s "
                 f"(batches of {args.batch}, {args.concurrency} in flight, {where})"
             )
-            again = await _send(clients, number, batches, args.concurrency)
+            again = await _send(clients, number, batches, args.concurrency, meter)
             print(f"unchanged {args.orders} orders in {again:.2f}s: {args.orders / again:,.0f} orders/s (re-delivery)")
         finally:
             for connection in connections:

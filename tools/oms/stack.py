@@ -241,6 +241,23 @@ def service_env(
     return env
 
 
+async def wait_serving(address: str, timeout: float) -> None:
+    """Return once the gRPC server at ``address`` says SERVING (its health Watch stream: no polling; it waits
+    for the port to open). TimeoutError past ``timeout``."""
+    async with grpc.aio.insecure_channel(address, options=_HEALTH_CHANNEL_OPTIONS) as channel:
+        watch = health_pb2_grpc.HealthStub(channel).Watch(
+            health_pb2.HealthCheckRequest(service=""), timeout=timeout, wait_for_ready=True
+        )
+        try:
+            async for answer in watch:
+                if answer.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+        except grpc.aio.AioRpcError as error:
+            if error.code() is grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise TimeoutError(f"{address} was not SERVING within {timeout:.0f}s") from error
+            raise
+
+
 async def drop_databases(admin_url: str, names: Iterable[str]) -> None:
     """Drop databases, disconnecting whoever still uses them (tests clean up with this)."""
     connection = await asyncpg.connect(admin_database_url(admin_url), timeout=10)

@@ -126,23 +126,23 @@ def _reservations(rows: Sequence[Row[Any]]) -> list[Reservation]:
     return [replace(r, lines=tuple(sorted(lines[r.reservation_id], key=lambda line: line.sku))) for r in found.values()]
 
 
-_WITH_LINES = """
+_RESERVATION_WITH_LINE = """
 SELECT r.id, r.order_id, r.status, r.created_at, r.expires_at, r.closed_at, r.release_reason, r.committed_at,
        l.sku AS line_sku, l.warehouse_id AS line_warehouse_id, l.quantity AS line_quantity
-FROM {source} r LEFT JOIN reservation_lines l ON l.reservation_id = r.id
 """
+_WITH_LINES = _RESERVATION_WITH_LINE + "FROM {source} r LEFT JOIN reservation_lines l ON l.reservation_id = r.id\n"
 
 # The same for reservations the statement has just locked or changed, their lines read FOR SHARE: a line that
 # a move changed after the statement began (while it waited for the reservation's row) is then read as the
 # move left it, because READ COMMITTED re-reads the newest version of a row it must lock, where a plain join
 # would read the statement's older snapshot and give back, ship or announce stock where it no longer is.
-_WITH_LOCKED_LINES = """
-SELECT r.id, r.order_id, r.status, r.created_at, r.expires_at, r.closed_at, r.release_reason, r.committed_at,
-       l.sku AS line_sku, l.warehouse_id AS line_warehouse_id, l.quantity AS line_quantity
-FROM {source} r LEFT JOIN LATERAL (
+_WITH_LOCKED_LINES = (
+    _RESERVATION_WITH_LINE
+    + """FROM {source} r LEFT JOIN LATERAL (
   SELECT sku, warehouse_id, quantity FROM reservation_lines WHERE reservation_id = r.id FOR SHARE
 ) l ON true
 """
+)
 
 
 class SqlWarehouses:

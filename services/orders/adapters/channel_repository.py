@@ -692,22 +692,7 @@ class SqlIngestRepository:
         ]
 
     async def settle_stock(self, order_id: str, applied: str, reservation_id: str, error: str, now: datetime) -> None:
-        await self._session.execute(
-            text(
-                """
-                UPDATE stock_holds SET applied = CAST(:applied AS text), lease_until = NULL, attempts = 0,
-                       last_error = :error,
-                       reservation_id = COALESCE(NULLIF(CAST(:reservation AS text), ''), reservation_id),
-                       updated_at = CAST(:now AS timestamptz),
-                       next_attempt_at = CASE
-                           WHEN desired = CAST(:applied AS text)
-                                OR (desired = 'HELD' AND CAST(:applied AS text) = 'REFUSED') THEN NULL
-                           ELSE CAST(:now AS timestamptz) END
-                WHERE order_id = :order_id
-                """
-            ),
-            {"order_id": order_id, "applied": applied, "reservation": reservation_id, "error": error, "now": now},
-        )
+        await self.settle_stock_many([StockSettlement(order_id, applied, reservation_id, error)], now)
 
     async def settle_stock_many(self, settlements: Sequence[StockSettlement], now: datetime) -> None:
         if not settlements:

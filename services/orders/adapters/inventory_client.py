@@ -49,23 +49,6 @@ class GrpcInventory:
         # keeps its id, UpsertWarehouse updates by code).
         self._warehouse_ids: dict[str, str] = {}
 
-    async def reserve(
-        self, order_id: str, lines: Sequence[tuple[str, int]], shipping_province: str, ttl_seconds: int
-    ) -> str:
-        request = inventory_pb2.ReserveRequest(
-            # Inventory reserves once per order anyway; a stable key makes a retry after a lost answer a replay.
-            request_id=f"{order_id}:channel-reserve",
-            order_id=order_id,
-            lines=[inventory_pb2.ReserveLine(sku=sku, quantity=quantity) for sku, quantity in lines],
-            ttl_seconds=ttl_seconds,
-            shipping_province=shipping_province,
-        )
-        try:
-            reply = await self._client.Reserve(request)
-        except oms_client.OmsRpcError as error:
-            raise _translated(error) from error
-        return reply.reservation.reservation_id
-
     async def reserve_many(
         self, request_id: str, orders: Sequence[StockWork], ttl_seconds: int
     ) -> list[str | StockRefused | InventoryUnavailable]:

@@ -43,12 +43,6 @@ class InventoryUnavailable(Exception):
 
 
 class InventoryPort(Protocol):
-    async def reserve(
-        self, order_id: str, lines: Sequence[tuple[str, int]], shipping_province: str, ttl_seconds: int
-    ) -> str:
-        """Hold stock for every line, all or nothing; returns the reservation id."""
-        ...
-
     async def reserve_many(
         self, request_id: str, orders: Sequence[StockWork], ttl_seconds: int
     ) -> Sequence[str | StockRefused | InventoryUnavailable]:

@@ -16,6 +16,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from shared.embedded import free_ports
 from shared.settings import project_root
+from tools.oms.stack import wait_serving
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 
@@ -29,17 +30,6 @@ class RunningService:
     @property
     def workers(self) -> list[psutil.Process]:
         return psutil.Process(self.process.pid).children()
-
-
-async def _serving(address: str, timeout: float = 60.0) -> None:
-    """Until the health service says SERVING (a stream of its status changes, no polling)."""
-    async with grpc.aio.insecure_channel(address) as channel:
-        watch = health_pb2_grpc.HealthStub(channel).Watch(
-            health_pb2.HealthCheckRequest(service=""), timeout=timeout, wait_for_ready=True
-        )
-        async for answer in watch:
-            if answer.status == SERVING:
-                return
 
 
 @pytest.fixture
@@ -63,7 +53,7 @@ async def customers(service_database, redis_url, stream_prefix, tmp_path) -> Asy
     service = RunningService(process, f"127.0.0.1:{port}", port)
     workers: list[psutil.Process] = []
     try:
-        await _serving(service.address)
+        await wait_serving(service.address, timeout=60)
         workers = service.workers
         yield service
     finally:

@@ -10,7 +10,7 @@ from oms.events.v1 import events_pb2
 from opentelemetry import baggage
 from opentelemetry.trace import SpanKind
 
-from shared.db import envelope_for
+from shared.db import envelopes_for
 from shared.telemetry import tag_order
 from shared.telemetry.attributes import EVENT_TYPE, ORDER_ID, OUTBOX_LAG_MS, SAGA_ID
 from shared.telemetry.events import consuming, record_publication
@@ -27,8 +27,8 @@ def emitted(tmp_path, *, now: datetime) -> tuple[events_pb2.EventEnvelope, objec
         tracer.start_as_current_span("/oms.orders.v1.OrdersService/MarkOrderPaid"),
         tag_order(order_id=ORDER, saga_id=SAGA),
     ):
-        envelope = envelope_for(
-            Timestamp(seconds=1), source="orders", aggregate_type="order", aggregate_id=ORDER, now=now
+        (envelope,) = envelopes_for(
+            [Timestamp(seconds=1)], source="orders", aggregate_type="order", aggregate_id=ORDER, now=now
         )
     return envelope, orders.named("/oms.orders.v1.OrdersService/MarkOrderPaid")
 
